@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { Env } from './config/env.js';
+import { openOrm } from './db/orm.js';
+import { createSqlDatabase } from './db/sql.js';
+import { createSchema } from './graphql/schema.js';
+import { createHttpApp, type RouteMount } from './http/server.js';
+import { InProcessJobRunner } from './jobs/in-process-runner.js';
+import { createLogger, type Logger } from './logger.js';
+import { createPubSubBus } from './pubsub/pubsub.js';
+import type { Services } from './services.js';
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Feature modules plug in here: HTTP routes, jobs and start-up recovery. */
+const routeMounts: RouteMount[] = [];
+
+/** Builds every part and listens. Used by main.ts and by the tests alike. */
+export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promise<RunningApp> {
+  const logger = opts.logger ?? createLogger(env.LOG_LEVEL);
+  const orm = await openOrm(env.database, logger);
+  const db = createSqlDatabase(orm);
+  const jobs = new InProcessJobRunner(logger);
+  const pubsub = createPubSubBus();
+  const services: Services = { env, orm, db, jobs, pubsub, logger };
+
+  const schema = await createSchema();
+  const http = await createHttpApp(services, schema, routeMounts);
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', reject);
+    http.server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const port = (http.server.address() as AddressInfo).port;
+  const url = env.PUBLIC_URL ?? `http://localhost:${port}`;
+  logger.info({ url, database: env.database.dialect }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await http.close();
+      await jobs.close();
+      await pubsub.close();
+      await orm.close();
+    })();
+    return closing;
+  };
+  return { url, port, services, close };
+}

@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { loadEnv } from '../config/env.js';
+import { openOrm } from '../db/orm.js';
+import { createSqlDatabase } from '../db/sql.js';
+import { createApiKey, createUser } from '../modules/auth/auth.service.js';
+import { Role } from '../modules/auth/dashboard-user.entity.js';
+import { Platform } from '../modules/platforms/platform.entity.js';
+import { createPlatform } from '../modules/platforms/platform.service.js';
+
+/** Operator commands against DATABASE_URL (API.md, "Operator command line"). */
+const USAGE = `Usage:
+  pnpm cli create-platform --name "Acme" [--accounts 1000] [--json]
+  pnpm cli create-api-key --platform <platformId> [--json]
+  pnpm cli create-user --platform <platformId> --email <email> --role ADMIN|VIEWER [--password <p>] [--json]`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const { values } = parseArgs({
+  args: rest,
+  options: {
+    name: { type: 'string' },
+    accounts: { type: 'string' },
+    platform: { type: 'string' },
+    email: { type: 'string' },
+    role: { type: 'string' },
+    password: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const print = (result: Record<string, unknown>, human: string) => {
+  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${human}\n`);
+};
+
+if (!command || command === 'help' || command === '--help') {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const env = loadEnv();
+const orm = await openOrm(env.database);
+const em = orm.em.fork();
+try {
+  const requirePlatform = async () => {
+    if (!values.platform) fail('--platform is required');
+    const platform = await em.findOne(Platform, { id: values.platform });
+    if (!platform) fail(`No platform with id ${values.platform}`);
+    return platform;
+  };
+  switch (command) {
+    case 'create-platform': {
+      if (!values.name?.trim()) fail('--name is required');
+      const accounts = values.accounts === undefined ? 0 : Number(values.accounts);
+      if (!Number.isInteger(accounts) || accounts < 0) fail('--accounts must be a whole number ≥ 0');
+      const started = Date.now();
+      const created = await createPlatform(em, createSqlDatabase(orm), { name: values.name.trim(), accounts });
+      print(
+        { ...created },
+        `Created platform ${created.platformId} with ${accounts} accounts in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+          `API key: ${created.apiKey}\nAdmin:   ${created.admin.email} / ${created.admin.password}`,
+      );
+      break;
+    }
+    case 'create-api-key': {
+      const platform = await requirePlatform();
+      const apiKey = await createApiKey(em, platform.id);
+      print({ apiKey }, `API key: ${apiKey}`);
+      break;
+    }
+    case 'create-user': {
+      const platform = await requirePlatform();
+      if (!values.email?.includes('@')) fail('--email must be an email address');
+      const role = values.role?.toUpperCase();
+      if (role !== Role.ADMIN && role !== Role.VIEWER) fail('--role must be ADMIN or VIEWER');
+      const user = await createUser(em, { platformId: platform.id, email: values.email, role, password: values.password });
+      print(user, `User: ${user.email} / ${user.password} (${role})`);
+      break;
+    }
+    default:
+      fail(`Unknown command: ${command}`);
+  }
+} finally {
+  await orm.close();
+}

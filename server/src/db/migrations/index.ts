@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration0001Foundation } from './Migration0001Foundation.js';
+
+/**
+ * Every migration, in order. Listed explicitly rather than discovered on disk so
+ * tsx, vitest and compiled builds all find the same set.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration0001Foundation', class: Migration0001Foundation },
+];

@@ -1,0 +1,21 @@
+import type { GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { AccountResolver } from '../modules/accounts/account.resolver.js';
+import { ViewerResolver } from '../modules/platforms/viewer.resolver.js';
+import { authChecker } from './auth-checker.js';
+
+/** Every resolver of the API; the schema is built from these alone. */
+export const resolvers = [ViewerResolver, AccountResolver] as const;
+
+/** Builds the executable schema (type-graphql, explicit type functions, no reflection). */
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...resolvers],
+    authChecker,
+    authMode: 'error',
+    validate: false,
+    // API.md names the scalar DateTime.
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * The job seam. Features register handlers by name and enqueue payloads; the
+ * embedded runner executes them in this process, the scale-out one (BullMQ)
+ * on whichever worker takes them. Handlers must be idempotent: a job may run
+ * again after a crash.
+ */
+export type JobHandler<P> = (payload: P) => Promise<void>;
+
+export interface JobRunner {
+  register<P>(name: string, handler: JobHandler<P>): void;
+  enqueue<P>(name: string, payload: P, opts?: { delayMs?: number; jobId?: string }): Promise<void>;
+  /** Resolves when every job started so far has settled (tests, graceful shutdown). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}

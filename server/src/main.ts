@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { startApp } from './app.js';
+import { loadEnv } from './config/env.js';
+import { ensureDemoPlatform } from './demo.js';
+import { createLogger } from './logger.js';
+
+const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL);
+const app = await startApp(env, { logger });
+
+if (env.DEMO_SEED) {
+  const demo = await ensureDemoPlatform(app.services);
+  const lines = [
+    '',
+    `  Comms Center is running at ${app.url}`,
+    ...(demo
+      ? [
+          `  Demo sign-in:  ${demo.admin.email}  /  ${demo.admin.password}`,
+          `  Demo API key:  ${demo.apiKey}`,
+          `  GraphQL:       ${app.url}/graphql`,
+        ]
+      : ['  (an existing database without demo credentials: use `pnpm cli create-platform`)']),
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 25_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,26 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { pageSize } from '../../graphql/relay.js';
+import { getAccount, listAccounts, toAccountType } from './account.service.js';
+import { ConnectedAccountConnection, ConnectedAccountFilter, ConnectedAccountType } from './account.types.js';
+
+@Resolver(() => ConnectedAccountType)
+export class AccountResolver {
+  @Query(() => ConnectedAccountConnection, {
+    description: 'Every account of the platform, eligible or not, unless filtered; in id order.',
+  })
+  async connectedAccounts(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('filter', () => ConnectedAccountFilter, { nullable: true }) filter?: ConnectedAccountFilter | null,
+  ) {
+    return listAccounts(ctx.em, ctx.principal.platformId, { first: pageSize(first), after, filter });
+  }
+
+  @Query(() => ConnectedAccountType, { nullable: true })
+  async connectedAccount(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    const account = await getAccount(ctx.em, ctx.principal.platformId, id);
+    return account ? toAccountType(account) : null;
+  }
+}

@@ -1,0 +1,100 @@
+import { hash, verify } from '@node-rs/argon2';
+import type { EntityManager } from '@mikro-orm/core';
+import { newId, randomToken, sha256Hex } from '../../ids.js';
+import { ApiKey } from './api-key.entity.js';
+import { DashboardUser, Role } from './dashboard-user.entity.js';
+import type { Principal } from './principal.js';
+import { Session } from './session.entity.js';
+
+export const SESSION_COOKIE = 'cc_session';
+
+/** Hashes a password with argon2id (library defaults follow OWASP's minimums). */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+/** Creates a secret API key; the clear key is returned once and never stored. */
+export async function createApiKey(em: EntityManager, platformId: string): Promise<string> {
+  const key = `sk_${randomToken(40)}`;
+  em.create(ApiKey, { id: newId('key'), platformId, prefix: key.slice(0, 10), keyHash: sha256Hex(key) });
+  await em.flush();
+  return key;
+}
+
+/** Creates a dashboard user with a generated password unless one is given. */
+export async function createUser(
+  em: EntityManager,
+  input: { platformId: string; email: string; role: Role; password?: string },
+): Promise<{ email: string; password: string }> {
+  const password = input.password ?? randomToken(20);
+  const email = input.email.trim().toLowerCase();
+  em.create(DashboardUser, {
+    id: newId('usr'),
+    platformId: input.platformId,
+    email,
+    role: input.role,
+    passwordHash: await hashPassword(password),
+  });
+  await em.flush();
+  return { email, password };
+}
+
+/** The principal behind a `Bearer sk_…` key, or null. */
+export async function principalFromApiKey(em: EntityManager, key: string): Promise<Principal | null> {
+  if (!key.startsWith('sk_')) return null;
+  const row = await em.findOne(ApiKey, { keyHash: sha256Hex(key), revokedAt: null });
+  if (!row) return null;
+  return { platformId: row.platformId, role: Role.ADMIN, kind: 'apiKey', subjectId: row.id };
+}
+
+/** The principal behind a session cookie token, or null when unknown or expired. */
+export async function principalFromSession(em: EntityManager, token: string): Promise<Principal | null> {
+  const session = await em.findOne(Session, { tokenHash: sha256Hex(token), expiresAt: { $gt: new Date() } });
+  if (!session) return null;
+  const user = await em.findOne(DashboardUser, { id: session.userId });
+  if (!user) return null;
+  return { platformId: user.platformId, role: user.role, kind: 'user', subjectId: user.id, email: user.email };
+}
+
+// Verifying against a fixed hash when the email is unknown keeps the response
+// time the same, so sign-in does not reveal which emails have accounts.
+let dummyHash: Promise<string> | undefined;
+
+/** Checks credentials and opens a session; returns the cookie token or null. */
+export async function signIn(
+  em: EntityManager,
+  email: string,
+  password: string,
+  ttlHours: number,
+): Promise<{ token: string; expiresAt: Date; user: DashboardUser } | null> {
+  const user = await em.findOne(DashboardUser, { email: email.trim().toLowerCase() });
+  dummyHash ??= hashPassword(randomToken(20));
+  const ok = await verify(user?.passwordHash ?? (await dummyHash), password).catch(() => false);
+  if (!user || !ok) return null;
+  const token = randomToken(43);
+  const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
+  em.create(Session, { tokenHash: sha256Hex(token), userId: user.id, expiresAt });
+  await em.flush();
+  return { token, expiresAt, user };
+}
+
+export async function signOut(em: EntityManager, token: string): Promise<void> {
+  await em.nativeDelete(Session, { tokenHash: sha256Hex(token) });
+}
+
+/**
+ * Resolves credentials from an `Authorization` value and/or a session cookie.
+ * The Authorization header wins when both are present.
+ */
+export async function resolvePrincipal(
+  em: EntityManager,
+  authorization: string | undefined,
+  sessionToken: string | undefined,
+): Promise<Principal | null> {
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    return match ? principalFromApiKey(em, match[1]) : null;
+  }
+  if (sessionToken) return principalFromSession(em, sessionToken);
+  return null;
+}

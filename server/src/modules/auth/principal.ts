@@ -1,0 +1,11 @@
+import type { Role } from './dashboard-user.entity.js';
+
+/** Who is calling: always one platform, with a role. API keys act as ADMIN. */
+export interface Principal {
+  platformId: string;
+  role: Role;
+  kind: 'apiKey' | 'user';
+  /** The dashboard user or the API key's id. */
+  subjectId: string;
+  email?: string;
+}

@@ -1,0 +1,16 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Env } from './config/env.js';
+import type { SqlDatabase } from './db/sql.js';
+import type { JobRunner } from './jobs/job-runner.js';
+import type { Logger } from './logger.js';
+import type { PubSubBus } from './pubsub/pubsub.js';
+
+/** The long-lived parts of the app, built once at start and handed to features. */
+export interface Services {
+  env: Env;
+  orm: MikroORM;
+  db: SqlDatabase;
+  jobs: JobRunner;
+  pubsub: PubSubBus;
+  logger: Logger;
+}
