@@ -15,7 +15,7 @@ export class AccountResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('filter', () => ConnectedAccountFilter, { nullable: true }) filter?: ConnectedAccountFilter | null,
   ) {
-    return listAccounts(ctx.em, ctx.principal.platformId, { first: pageSize(first), after, filter });
+    return listAccounts(ctx.services.db, ctx.principal.platformId, { first: pageSize(first), after, filter });
   }
 
   @Query(() => ConnectedAccountType, { nullable: true })

@@ -1,9 +1,10 @@
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlDatabase, SqlValue } from '../../db/sql.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
 import type { ConnectedAccountFilter, ConnectedAccountType } from './account.types.js';
-import { AccountStatus, ConnectedAccount } from './connected-account.entity.js';
+import { ConnectedAccount, isEligibleStatus } from './connected-account.entity.js';
 
-const INELIGIBLE = [AccountStatus.CLOSED, AccountStatus.REJECTED];
+const INELIGIBLE_SQL = `status in ('closed', 'rejected')`;
 
 /** The GraphQL view of an account. */
 export function toAccountType(a: ConnectedAccount): ConnectedAccountType {
@@ -20,37 +21,77 @@ export function toAccountType(a: ConnectedAccount): ConnectedAccountType {
   };
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+interface AccountRow {
+  id: string;
+  business_name: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  user_claimed_email: boolean | number;
+  status: string;
+  updated_at: Date | number;
 }
 
-/** Lists a platform's accounts in id order, keyset-paginated. */
+function fromRow(r: AccountRow): ConnectedAccountType {
+  return {
+    id: r.id,
+    businessName: r.business_name,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    email: r.email,
+    userClaimedEmail: Boolean(r.user_claimed_email),
+    eligible: isEligibleStatus(r.status),
+    status: r.status,
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+/** LIKE pattern matching `text` literally (the same escape on both dialects). */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Lists a platform's accounts in id order, keyset-paginated. Plain SQL: the
+ * case-insensitive search must read the same on SQLite and PostgreSQL.
+ */
 export async function listAccounts(
-  em: EntityManager,
+  db: SqlDatabase,
   platformId: string,
   args: { first: number; after?: string | null; filter?: ConnectedAccountFilter | null },
 ): Promise<Connection<ConnectedAccountType>> {
-  const where: FilterQuery<ConnectedAccount> & Record<string, unknown> = { platformId };
+  const params: SqlValue[] = [platformId];
+  const where = ['platform_id = $1'];
   const f = args.filter;
-  if (f?.missingEmail === true) where.email = null;
-  if (f?.missingEmail === false) where.email = { $ne: null };
-  if (f?.eligible === true) where.status = { $nin: INELIGIBLE };
-  if (f?.eligible === false) where.status = { $in: INELIGIBLE };
+  if (f?.missingEmail === true) where.push('email is null');
+  if (f?.missingEmail === false) where.push('email is not null');
+  if (f?.eligible === true) where.push(`not (${INELIGIBLE_SQL})`);
+  if (f?.eligible === false) where.push(INELIGIBLE_SQL);
   const search = f?.search?.trim();
   if (search) {
-    const like = `%${escapeLike(search)}%`;
-    where.$or = [
-      { id: { $like: `${escapeLike(search)}%` } },
-      { businessName: { $ilike: like } },
-      { firstName: { $ilike: like } },
-      { lastName: { $ilike: like } },
-      { email: { $ilike: like } },
-    ];
+    params.push(likeContains(search.toLowerCase()));
+    const p = `$${params.length}`;
+    const cols = ['id', 'business_name', 'first_name', 'last_name', 'email'];
+    where.push(`(${cols.map((c) => `lower(${c}) like ${p} escape '\\'`).join(' or ')})`);
   }
-  const totalCount = await em.count(ConnectedAccount, where);
-  const page = args.after ? { ...where, id: { $gt: decodeCursor(args.after) } } : where;
-  const rows = await em.find(ConnectedAccount, page, { orderBy: { id: 'asc' }, limit: args.first + 1 });
-  return toConnection(rows.map(toAccountType), args.first, (a) => a.id, totalCount);
+  const filtered = where.join(' and ');
+  const [{ n }] = await db.query<{ n: number | string }>(
+    `select count(*) as n from connected_account where ${filtered}`,
+    params,
+  );
+  const pageParams = [...params];
+  let pageWhere = filtered;
+  if (args.after) {
+    pageParams.push(decodeCursor(args.after));
+    pageWhere += ` and id > $${pageParams.length}`;
+  }
+  pageParams.push(args.first + 1);
+  const rows = await db.query<AccountRow>(
+    `select id, business_name, first_name, last_name, email, user_claimed_email, status, updated_at
+       from connected_account where ${pageWhere} order by id limit $${pageParams.length}`,
+    pageParams,
+  );
+  return toConnection(rows.map(fromRow), args.first, (a) => a.id, Number(n));
 }
 
 export async function getAccount(em: EntityManager, platformId: string, id: string): Promise<ConnectedAccount | null> {

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// The two README commands live here so they work on a machine with only Node 20
+// and npm: `npm start` and `npm test` bootstrap the pinned pnpm through npx.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pnpmVersion = pkg.packageManager.replace(/^pnpm@/, '');
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts, env: { ...process.env, ...opts.env } });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function must(cmd, args, opts) {
+  const status = run(cmd, args, opts);
+  if (status !== 0) {
+    console.error(`\n✗ ${cmd} ${args.join(' ')} exited with ${status}`);
+    process.exit(status);
+  }
+}
+
+/** The pinned pnpm: the one running us if any, else through npx (no global install needed). */
+function pnpm(args, opts) {
+  const execPath = process.env.npm_execpath ?? '';
+  if (execPath.includes('pnpm')) return must(process.execPath, [execPath, ...args], opts);
+  return must('npx', ['-y', `pnpm@${pnpmVersion}`, ...args], opts);
+}
+
+function install() {
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  console.log('› installing dependencies (first run compiles native modules, about 2 minutes)…');
+  pnpm(['install', '--frozen-lockfile']);
+}
+
+function portOpen(port, host = '127.0.0.1') {
+  return new Promise((done) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      done(false);
+    });
+  });
+}
+
+async function ensurePostgres() {
+  if (process.env.TEST_PG_URL) return true;
+  if (await portOpen(5432)) return true;
+  if (existsSync('/etc/postgresql')) {
+    console.log('› starting PostgreSQL');
+    run('sh', ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | tail -n 1) main start']);
+    for (let i = 0; i < 30; i++) {
+      if (await portOpen(5432)) return true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return false;
+}
+
+function vitest(db, extra = []) {
+  const out = join(root, 'test-artifacts', `vitest-${db}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  rmSync(out, { force: true });
+  console.log(`\n› tests on ${db}`);
+  const status = run(
+    process.execPath,
+    [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+    { env: { TEST_DB: db } },
+  );
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  if (existsSync(out)) {
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    passed = report.numPassedTests;
+    failed = report.numFailedTests;
+    skipped = report.numPendingTests + (report.numTodoTests ?? 0);
+    if (status !== 0 && failed === 0) failed = 1; // a crash outside a test still fails the run
+  } else if (status !== 0) failed = 1;
+  return { passed, failed, skipped };
+}
+
+async function test() {
+  install();
+  console.log('› lint');
+  pnpm(['run', 'lint']);
+  console.log('› typecheck');
+  pnpm(['run', 'typecheck']);
+  console.log('› schema is current');
+  pnpm(['run', 'schema:check']);
+
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  const add = (r) => {
+    totals.passed += r.passed;
+    totals.failed += r.failed;
+    totals.skipped += r.skipped;
+  };
+  add(vitest('sqlite'));
+  if (await ensurePostgres()) {
+    add(vitest('postgres'));
+  } else if (process.env.CI) {
+    console.error('✗ PostgreSQL is not reachable on 127.0.0.1:5432; CI must test both databases.');
+    totals.failed += 1;
+  } else {
+    console.warn('! PostgreSQL is not reachable on 127.0.0.1:5432: skipped the PostgreSQL run (set TEST_PG_URL to use another server).');
+  }
+  console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  process.exit(totals.failed > 0 ? 1 : 0);
+}
+
+function start() {
+  install();
+  if (!existsSync(join(root, 'client/dist/index.html')) || process.env.REBUILD_CLIENT === 'true') {
+    console.log('› building the dashboard');
+    pnpm(['--filter', '@comms/client', 'run', 'build']);
+  }
+  const env = { DEMO_SEED: process.env.DEMO_SEED ?? 'true' };
+  const status = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: join(root, 'server'), env });
+  process.exit(status);
+}
+
+const [command, arg] = process.argv.slice(2);
+if (command === 'start') start();
+else if (command === 'test') await test();
+else if (command === 'test-db') {
+  install();
+  if (arg === 'postgres' && !(await ensurePostgres())) process.exit(1);
+  const r = vitest(arg === 'postgres' ? 'postgres' : 'sqlite', process.argv.slice(4));
+  console.log(`\ntests: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+  process.exit(r.failed > 0 ? 1 : 0);
+} else {
+  console.error('usage: node scripts/run.mjs start|test|test-db sqlite|postgres');
+  process.exit(2);
+}

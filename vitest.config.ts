@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers the unit tests beside the server code and the black-box suites
+// in test/. TEST_DB (sqlite | postgres) picks the database for the latter.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['server/src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
