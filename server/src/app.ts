@@ -7,6 +7,11 @@ import { createSchema } from './graphql/schema.js';
 import { createHttpApp, type RouteMount } from './http/server.js';
 import { InProcessJobRunner } from './jobs/in-process-runner.js';
 import { createLogger, type Logger } from './logger.js';
+import { recoverBatches, registerBatchJobs, scheduleExpiry } from './modules/batches/batch.lifecycle.js';
+import { LinkSigner } from './modules/files/link-signer.js';
+import { mountReportRoute } from './modules/files/report.route.js';
+import { mountTemplateRoute } from './modules/files/template.route.js';
+import { mountUploadRoute } from './modules/files/upload.route.js';
 import { createPubSubBus } from './pubsub/pubsub.js';
 import type { Services } from './services.js';
 
@@ -18,7 +23,7 @@ export interface RunningApp {
 }
 
 /** Feature modules plug in here: HTTP routes, jobs and start-up recovery. */
-const routeMounts: RouteMount[] = [];
+const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountReportRoute];
 
 /** Builds every part and listens. Used by main.ts and by the tests alike. */
 export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promise<RunningApp> {
@@ -27,7 +32,9 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const db = createSqlDatabase(orm);
   const jobs = new InProcessJobRunner(logger);
   const pubsub = createPubSubBus();
-  const services: Services = { env, orm, db, jobs, pubsub, logger };
+  const links = new LinkSigner(env.LINK_SIGNING_SECRET);
+  const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploadDir: env.UPLOAD_DIR };
+  registerBatchJobs(services);
 
   const schema = await createSchema();
   const http = await createHttpApp(services, schema, routeMounts);
@@ -38,10 +45,13 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const port = (http.server.address() as AddressInfo).port;
   const url = env.PUBLIC_URL ?? `http://localhost:${port}`;
   logger.info({ url, database: env.database.dialect }, 'listening');
+  await recoverBatches(services);
+  const stopExpiry = scheduleExpiry(services);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      stopExpiry();
       await http.close();
       await jobs.close();
       await pubsub.close();

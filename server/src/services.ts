@@ -3,6 +3,7 @@ import type { Env } from './config/env.js';
 import type { SqlDatabase } from './db/sql.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import type { Logger } from './logger.js';
+import type { LinkSigner } from './modules/files/link-signer.js';
 import type { PubSubBus } from './pubsub/pubsub.js';
 
 /** The long-lived parts of the app, built once at start and handed to features. */
@@ -13,4 +14,7 @@ export interface Services {
   jobs: JobRunner;
   pubsub: PubSubBus;
   logger: Logger;
+  links: LinkSigner;
+  /** Where uploaded files wait for validation (a directory on this machine). */
+  uploadDir: string;
 }

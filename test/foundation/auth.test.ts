@@ -30,7 +30,7 @@ describe('authentication', () => {
 
   it('refuses a missing, malformed or unknown key with 401 UNAUTHENTICATED', async () => {
     for (const headers of [
-      {},
+      {} as Record<string, string>,
       { authorization: 'Bearer sk_doesnotexist' },
       { authorization: 'Basic abc' },
       { authorization: `Bearer ${acme.apiKey}x` },

@@ -24,6 +24,8 @@ const Schema = z.object({
   PUBLIC_URL: z.url().optional(),
   BATCH_EXPIRY_DAYS: z.coerce.number().positive().default(7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where uploads wait for validation; remove-safe (files are deleted once validated). */
+  UPLOAD_DIR: z.string().default('./data/uploads'),
   /** Secret for signed download links; generated per process when unset (links then die with it). */
   LINK_SIGNING_SECRET: z.string().min(16).optional(),
   /** Seed a demo platform on first start (the quick start). */

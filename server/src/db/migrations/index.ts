@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Foundation } from './Migration0001Foundation.js';
+import { Migration0002UploadBatches } from './Migration0002UploadBatches.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -7,4 +8,5 @@ import { Migration0001Foundation } from './Migration0001Foundation.js';
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration0001Foundation', class: Migration0001Foundation },
+  { name: 'Migration0002UploadBatches', class: Migration0002UploadBatches },
 ];

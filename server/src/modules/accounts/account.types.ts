@@ -47,3 +47,9 @@ export const { ConnectionType: ConnectedAccountConnection } = connectionTypes(
   'ConnectedAccount',
   () => ConnectedAccountType,
 );
+
+@InputType()
+export class UpdateConnectedAccountInput {
+  @Field(() => String, { nullable: true, description: 'The new email (same rules as uploads); null clears it.' })
+  email?: string | null;
+}

@@ -1,0 +1,203 @@
+import { graphql, type ResultOf, type VariablesOf } from './graphql';
+
+export const ViewerQuery = graphql(`
+  query Viewer {
+    viewer {
+      platform { id name }
+      role
+      email
+      kind
+    }
+  }
+`);
+export type Viewer = ResultOf<typeof ViewerQuery>['viewer'];
+
+export const AccountCountsQuery = graphql(`
+  query AccountCounts {
+    eligible: connectedAccounts(first: 1, filter: { eligible: true }) { totalCount }
+    eligibleMissingEmail: connectedAccounts(first: 1, filter: { eligible: true, missingEmail: true }) { totalCount }
+  }
+`);
+
+export const AccountsQuery = graphql(`
+  query Accounts($first: Int!, $after: String, $filter: ConnectedAccountFilter) {
+    connectedAccounts(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        cursor
+        node { id businessName firstName lastName email userClaimedEmail eligible status }
+      }
+    }
+  }
+`);
+export type Account = ResultOf<typeof AccountsQuery>['connectedAccounts']['edges'][number]['node'];
+
+export const SummaryFields = graphql(`
+  fragment SummaryFields on UploadBatchSummary {
+    totalRows processedRows additions replacements unchanged skipped invalid warnings applied conflicts failed
+  }
+`);
+export type Summary = ResultOf<typeof SummaryFields>;
+
+export const BatchFields = graphql(
+  `
+  fragment BatchFields on UploadBatch {
+    id
+    status
+    filename
+    createdAt
+    errorReportUrl
+    fileError { code message line missingHeaders foundHeaders }
+    summary { ...SummaryFields }
+  }
+`,
+  [SummaryFields],
+);
+export type Batch = ResultOf<typeof BatchFields>;
+export type BatchStatus = Batch['status'];
+export type FileError = NonNullable<Batch['fileError']>;
+
+export const BatchRowFields = graphql(`
+  fragment BatchRowFields on BatchRow {
+    rowNumber accountId newEmail currentEmail change applyStatus
+    issues { code severity message }
+  }
+`);
+export type BatchRow = ResultOf<typeof BatchRowFields>;
+export type RowChange = BatchRow['change'];
+export type RowIssueCode = BatchRow['issues'][number]['code'];
+export type RowApplyStatus = BatchRow['applyStatus'];
+
+export const RecentBatchesQuery = graphql(
+  `
+  query RecentBatches {
+    uploadBatches(first: 5) {
+      totalCount
+      edges { node { ...BatchFields } }
+    }
+  }
+`,
+  [BatchFields],
+);
+
+export const BatchesQuery = graphql(
+  `
+  query Batches($first: Int!, $after: String) {
+    uploadBatches(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { ...BatchFields } }
+    }
+  }
+`,
+  [BatchFields],
+);
+
+export const BatchQuery = graphql(
+  `
+  query Batch($id: ID!) {
+    uploadBatch(id: $id) { ...BatchFields }
+  }
+`,
+  [BatchFields],
+);
+
+export const BatchRowsQuery = graphql(
+  `
+  query BatchRows($id: ID!, $first: Int!, $after: String, $filter: BatchRowFilter) {
+    uploadBatch(id: $id) {
+      id
+      rows(first: $first, after: $after, filter: $filter) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { ...BatchRowFields } }
+      }
+    }
+  }
+`,
+  [BatchRowFields],
+);
+export type BatchRowFilter = NonNullable<VariablesOf<typeof BatchRowsQuery>['filter']>;
+
+export const BatchUpdatedSubscription = graphql(
+  `
+  subscription BatchUpdated($id: ID!) {
+    uploadBatchUpdated(id: $id) { ...BatchFields }
+  }
+`,
+  [BatchFields],
+);
+
+export const ProblemRowsSubscription = graphql(
+  `
+  subscription ProblemRows($id: ID!) {
+    uploadBatchProblemRows(id: $id) { ...BatchRowFields }
+  }
+`,
+  [BatchRowFields],
+);
+
+export const EmailTemplateQuery = graphql(`
+  query EmailTemplate {
+    emailTemplate { url rowCount expiresAt }
+  }
+`);
+
+export const CreateUploadBatchMutation = graphql(
+  `
+  mutation CreateUploadBatch($input: CreateUploadBatchInput!) {
+    createUploadBatch(input: $input) {
+      uploadUrl
+      batch { ...BatchFields }
+    }
+  }
+`,
+  [BatchFields],
+);
+
+export const ConfirmUploadBatchMutation = graphql(
+  `
+  mutation ConfirmUploadBatch($id: ID!) {
+    confirmUploadBatch(id: $id) { ...BatchFields }
+  }
+`,
+  [BatchFields],
+);
+
+export const CancelUploadBatchMutation = graphql(
+  `
+  mutation CancelUploadBatch($id: ID!) {
+    cancelUploadBatch(id: $id) { ...BatchFields }
+  }
+`,
+  [BatchFields],
+);
+
+export const WebhookEndpointsQuery = graphql(`
+  query WebhookEndpoints {
+    webhookEndpoints { id url description createdAt }
+  }
+`);
+export type WebhookEndpoint = ResultOf<typeof WebhookEndpointsQuery>['webhookEndpoints'][number];
+
+export const WebhookCountQuery = graphql(`
+  query WebhookCount {
+    webhookEndpoints { id }
+  }
+`);
+
+export const CreateWebhookEndpointMutation = graphql(`
+  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      secret
+      endpoint { id url description createdAt }
+    }
+  }
+`);
+
+export const DeleteWebhookEndpointMutation = graphql(`
+  mutation DeleteWebhookEndpoint($id: ID!) {
+    deleteWebhookEndpoint(id: $id)
+  }
+`);

@@ -1,0 +1,50 @@
+import { createContext, useContext } from 'react';
+import type { Viewer } from './graphql/documents';
+
+export interface Session {
+  viewer: Viewer;
+  isAdmin: boolean;
+  signOut(): Promise<void>;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a signed-in page');
+  return session;
+}
+
+/** The GraphQL connection reports a lost session here (HTTP 401, WebSocket 4403). */
+export const authEvents = new EventTarget();
+export const AUTH_LOST = 'auth-lost';
+
+export function reportAuthLost(): void {
+  authEvents.dispatchEvent(new Event(AUTH_LOST));
+}
+
+export type SignInResult = { ok: true } | { ok: false; reason: 'credentials' | 'network' | 'server' };
+
+export async function signIn(email: string, password: string): Promise<SignInResult> {
+  try {
+    const response = await fetch('/auth/sign-in', {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (response.ok) return { ok: true };
+    if (response.status === 401 || response.status === 400) return { ok: false, reason: 'credentials' };
+    return { ok: false, reason: 'server' };
+  } catch {
+    return { ok: false, reason: 'network' };
+  }
+}
+
+export async function postSignOut(): Promise<void> {
+  try {
+    await fetch('/auth/sign-out', { method: 'POST', credentials: 'include' });
+  } catch {
+    // The cookie stays, but the dashboard forgets the session anyway.
+  }
+}

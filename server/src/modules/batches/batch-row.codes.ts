@@ -1,0 +1,28 @@
+import type { RowIssueCode } from './pipeline/issues.js';
+
+/** All row issue codes, in the order of SPEC.md; the index is the bit in `batch_row.issue_mask`. */
+export const ROW_ISSUE_CODES: readonly RowIssueCode[] = [
+  'INVALID_ACCOUNT_ID',
+  'UNKNOWN_ACCOUNT',
+  'ACCOUNT_NOT_ELIGIBLE',
+  'INVALID_EMAIL',
+  'DUPLICATE_ACCOUNT',
+  'NAME_MISMATCH',
+  'CLAIMED_EMAIL_REPLACED',
+];
+
+export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
+
+export function issueBit(code: RowIssueCode): number {
+  return 1 << ROW_ISSUE_CODES.indexOf(code);
+}
+
+export function maskOf(codes: Iterable<RowIssueCode>): number {
+  let mask = 0;
+  for (const c of codes) mask |= issueBit(c);
+  return mask;
+}
+
+export const WARNING_MASK = maskOf(WARNING_CODES);
+
+export type RowApplyStatus = 'NOT_APPLICABLE' | 'PENDING' | 'APPLIED' | 'CONFLICT' | 'FAILED';

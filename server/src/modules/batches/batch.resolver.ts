@@ -1,0 +1,121 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context.js';
+
+import { pageSize } from '../../graphql/relay.js';
+import { Role } from '../auth/dashboard-user.entity.js';
+import { reportResource } from '../files/report.route.js';
+import { TEMPLATE_RESOURCE, templateRowCount } from '../files/template.route.js';
+import { uploadUrl } from '../files/upload.route.js';
+import { listBatchRows } from './batch-rows.service.js';
+import { cancelBatch, confirmBatch, createBatch, findBatch, listBatches } from './batch.service.js';
+import { batchUpdates, problemRowLists } from './batch.subscriptions.js';
+import {
+  BatchRowConnection,
+  BatchRowFilter,
+  BatchRowType,
+  CreateUploadBatchInput,
+  CreateUploadBatchPayload,
+  DownloadLinkType,
+  UploadBatchConnection,
+  UploadBatchType,
+} from './batch.types.js';
+
+/** Download links live an hour: long enough for a slow network, short if leaked. */
+const LINK_TTL_MS = 60 * 60 * 1000;
+
+interface SubscriptionArgs {
+  args: { id: string };
+  context: GraphQLContext;
+}
+
+@Resolver(() => UploadBatchType)
+export class BatchResolver {
+  @Query(() => DownloadLinkType, { description: 'A link to the CSV template of every eligible account.' })
+  async emailTemplate(@Ctx() ctx: GraphQLContext): Promise<DownloadLinkType> {
+    const platformId = ctx.principal.platformId;
+    const expiresAt = new Date(Date.now() + LINK_TTL_MS);
+    const token = ctx.services.links.sign({ platformId, resource: TEMPLATE_RESOURCE, exp: Math.floor(expiresAt.getTime() / 1000) });
+    return {
+      url: `${ctx.origin}/files/template?token=${encodeURIComponent(token)}`,
+      expiresAt,
+      rowCount: await templateRowCount(ctx.services.db, platformId),
+    };
+  }
+
+  @Query(() => UploadBatchType, { nullable: true })
+  uploadBatch(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return findBatch(ctx.services.db, ctx.principal.platformId, id);
+  }
+
+  @Query(() => UploadBatchConnection, { description: 'Newest first.' })
+  uploadBatches(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return listBatches(ctx.services.db, ctx.principal.platformId, pageSize(first, 20, 100), after);
+  }
+
+  @FieldResolver(() => BatchRowConnection, { description: 'Rows in rowNumber order.' })
+  rows(
+    @Root() batch: UploadBatchType,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('filter', () => BatchRowFilter, { nullable: true }) filter?: BatchRowFilter | null,
+  ) {
+    return listBatchRows(ctx.services.db, batch.id, { first: pageSize(first, 100, 1000), after, filter });
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'CSV of every row with change, issues and apply status.' })
+  errorReportUrl(@Root() batch: UploadBatchType, @Ctx() ctx: GraphQLContext): string | null {
+    const hasRows = batch.summary.totalRows > 0 || batch.summary.processedRows > 0;
+    if (!hasRows) return null;
+    const resource = reportResource(batch.id);
+    const token = ctx.services.links.sign({
+      platformId: ctx.principal.platformId,
+      resource,
+      exp: Math.floor((Date.now() + LINK_TTL_MS) / 1000),
+    });
+    return `${ctx.origin}/files/batches/${encodeURIComponent(batch.id)}/report?token=${encodeURIComponent(token)}`;
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => CreateUploadBatchPayload)
+  async createUploadBatch(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => CreateUploadBatchInput) input: CreateUploadBatchInput,
+  ): Promise<CreateUploadBatchPayload> {
+    const batch = await createBatch(ctx.services, ctx.principal, input);
+    return { batch, uploadUrl: uploadUrl(ctx.origin, batch.id) };
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => UploadBatchType, { description: 'Applies the batch in the background. Harmless when repeated.' })
+  confirmUploadBatch(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return confirmBatch(ctx.services, ctx.principal, id);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => UploadBatchType)
+  cancelUploadBatch(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return cancelBatch(ctx.services, ctx.principal, id);
+  }
+
+  @Subscription(() => UploadBatchType, {
+    description: 'The batch now, then each change (≤ ~10/s), always the final state; completes at a terminal status.',
+    subscribe: ({ args, context }: SubscriptionArgs) => batchUpdates(context.services, context.principal.platformId, args.id),
+  })
+  uploadBatchUpdated(@Root() batch: UploadBatchType, @Arg('id', () => ID) _id: string): UploadBatchType {
+    return batch;
+  }
+
+  @Subscription(() => [BatchRowType], {
+    description: 'Rows with errors or warnings as validation finds them (≤ 100 per event, ≤ ~10 events/s).',
+    subscribe: ({ args, context }: SubscriptionArgs) => problemRowLists(context.services, context.principal.platformId, args.id),
+  })
+  uploadBatchProblemRows(@Root() rows: BatchRowType[], @Arg('id', () => ID) _id: string): BatchRowType[] {
+    return rows;
+  }
+}
+

@@ -1,0 +1,227 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { connectionTypes } from '../../graphql/relay.js';
+import { UploadBatchStatus } from './batch.entity.js';
+
+export enum RowChangeEnum {
+  ADD = 'ADD',
+  REPLACE = 'REPLACE',
+  UNCHANGED = 'UNCHANGED',
+  SKIPPED = 'SKIPPED',
+  INVALID = 'INVALID',
+}
+export enum RowIssueCodeEnum {
+  INVALID_ACCOUNT_ID = 'INVALID_ACCOUNT_ID',
+  UNKNOWN_ACCOUNT = 'UNKNOWN_ACCOUNT',
+  ACCOUNT_NOT_ELIGIBLE = 'ACCOUNT_NOT_ELIGIBLE',
+  INVALID_EMAIL = 'INVALID_EMAIL',
+  DUPLICATE_ACCOUNT = 'DUPLICATE_ACCOUNT',
+  NAME_MISMATCH = 'NAME_MISMATCH',
+  CLAIMED_EMAIL_REPLACED = 'CLAIMED_EMAIL_REPLACED',
+}
+export enum IssueSeverityEnum {
+  ERROR = 'ERROR',
+  WARNING = 'WARNING',
+}
+export enum RowApplyStatusEnum {
+  NOT_APPLICABLE = 'NOT_APPLICABLE',
+  PENDING = 'PENDING',
+  APPLIED = 'APPLIED',
+  CONFLICT = 'CONFLICT',
+  FAILED = 'FAILED',
+}
+export enum FileErrorCodeEnum {
+  EMPTY_FILE = 'EMPTY_FILE',
+  MISSING_REQUIRED_HEADERS = 'MISSING_REQUIRED_HEADERS',
+  TOO_MANY_ROWS = 'TOO_MANY_ROWS',
+  FILE_TOO_LARGE = 'FILE_TOO_LARGE',
+  MALFORMED_CSV = 'MALFORMED_CSV',
+  UNSUPPORTED_ENCODING = 'UNSUPPORTED_ENCODING',
+}
+
+registerEnumType(UploadBatchStatus, { name: 'UploadBatchStatus' });
+registerEnumType(RowChangeEnum, { name: 'RowChange' });
+registerEnumType(RowIssueCodeEnum, { name: 'RowIssueCode' });
+registerEnumType(IssueSeverityEnum, { name: 'IssueSeverity' });
+registerEnumType(RowApplyStatusEnum, { name: 'RowApplyStatus' });
+registerEnumType(FileErrorCodeEnum, { name: 'FileErrorCode' });
+
+@ObjectType('FileError', { description: 'Why a whole file was refused (status REJECTED).' })
+export class FileErrorType {
+  @Field(() => FileErrorCodeEnum)
+  code!: FileErrorCodeEnum;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Spreadsheet row where the problem starts (header = 1).' })
+  line!: number | null;
+
+  @Field(() => [String], { nullable: true })
+  missingHeaders!: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  foundHeaders!: string[] | null;
+}
+
+@ObjectType('UploadBatchSummary')
+export class UploadBatchSummaryType {
+  @Field(() => Int, { description: 'Data rows in the file; an estimate from line breaks while VALIDATING.' })
+  totalRows!: number;
+
+  @Field(() => Int, { description: 'Rows validated so far.' })
+  processedRows!: number;
+
+  @Field(() => Int)
+  additions!: number;
+
+  @Field(() => Int)
+  replacements!: number;
+
+  @Field(() => Int)
+  unchanged!: number;
+
+  @Field(() => Int)
+  skipped!: number;
+
+  @Field(() => Int)
+  invalid!: number;
+
+  @Field(() => Int, { description: 'Rows with at least one warning.' })
+  warnings!: number;
+
+  @Field(() => Int)
+  applied!: number;
+
+  @Field(() => Int)
+  conflicts!: number;
+
+  @Field(() => Int)
+  failed!: number;
+}
+
+@ObjectType('RowIssue')
+export class RowIssueType {
+  @Field(() => RowIssueCodeEnum)
+  code!: RowIssueCodeEnum;
+
+  @Field(() => IssueSeverityEnum)
+  severity!: IssueSeverityEnum;
+
+  @Field(() => String)
+  message!: string;
+}
+
+@ObjectType('BatchRow')
+export class BatchRowType {
+  @Field(() => Int, { description: 'Spreadsheet line: header = 1, first account = 2.' })
+  rowNumber!: number;
+
+  @Field(() => String, { nullable: true })
+  accountId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The account’s business name on file (else as in the file).' })
+  businessName!: string | null;
+
+  @Field(() => String, { nullable: true })
+  newEmail!: string | null;
+
+  @Field(() => String, { nullable: true })
+  currentEmail!: string | null;
+
+  @Field(() => RowChangeEnum)
+  change!: RowChangeEnum;
+
+  @Field(() => [RowIssueType])
+  issues!: RowIssueType[];
+
+  @Field(() => RowApplyStatusEnum)
+  applyStatus!: RowApplyStatusEnum;
+}
+
+export const { ConnectionType: BatchRowConnection } = connectionTypes('BatchRow', () => BatchRowType);
+
+@InputType()
+export class BatchRowFilter {
+  @Field(() => [RowChangeEnum], { nullable: true })
+  changes?: RowChangeEnum[] | null;
+
+  @Field(() => [RowIssueCodeEnum], { nullable: true, description: 'Rows having any of these codes.' })
+  issueCodes?: RowIssueCodeEnum[] | null;
+
+  @Field(() => [RowApplyStatusEnum], { nullable: true })
+  applyStatuses?: RowApplyStatusEnum[] | null;
+}
+
+@ObjectType('UploadBatch')
+export class UploadBatchType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => UploadBatchStatus)
+  status!: UploadBatchStatus;
+
+  @Field(() => String, { nullable: true })
+  filename!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+
+  @Field(() => Date, { description: 'When an unconfirmed batch expires.' })
+  expiresAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  confirmedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  completedAt!: Date | null;
+
+  @Field(() => FileErrorType, { nullable: true })
+  fileError!: FileErrorType | null;
+
+  @Field(() => String, { nullable: true, description: 'Set when status is FAILED.' })
+  failureMessage!: string | null;
+
+  @Field(() => UploadBatchSummaryType)
+  summary!: UploadBatchSummaryType;
+
+  @Field(() => Int, { nullable: true, description: 'Bytes received by the upload.' })
+  uploadBytes!: number | null;
+
+  /** The platform, kept for scoping the field resolvers; not exposed. */
+  platformId!: string;
+}
+
+export const { ConnectionType: UploadBatchConnection } = connectionTypes('UploadBatch', () => UploadBatchType);
+
+@InputType()
+export class CreateUploadBatchInput {
+  @Field(() => String, { nullable: true })
+  filename?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Same key from the same platform: the same batch.' })
+  idempotencyKey?: string | null;
+}
+
+@ObjectType('CreateUploadBatchPayload')
+export class CreateUploadBatchPayload {
+  @Field(() => UploadBatchType)
+  batch!: UploadBatchType;
+
+  @Field(() => String, { description: 'PUT the raw file bytes here, once, with the same credentials.' })
+  uploadUrl!: string;
+}
+
+@ObjectType('DownloadLink')
+export class DownloadLinkType {
+  @Field(() => String)
+  url!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field(() => Int)
+  rowCount!: number;
+}

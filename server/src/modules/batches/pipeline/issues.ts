@@ -1,0 +1,103 @@
+import { showValue } from './text.js';
+
+/** What can be wrong (ERROR) or worth a look (WARNING) on one row. */
+export type RowIssueCode =
+  | 'INVALID_ACCOUNT_ID'
+  | 'UNKNOWN_ACCOUNT'
+  | 'ACCOUNT_NOT_ELIGIBLE'
+  | 'INVALID_EMAIL'
+  | 'DUPLICATE_ACCOUNT'
+  | 'NAME_MISMATCH'
+  | 'CLAIMED_EMAIL_REPLACED';
+
+/** One problem on a row, with a message meant for a dashboard user. */
+export interface RowIssue {
+  code: RowIssueCode;
+  severity: 'ERROR' | 'WARNING';
+  message: string;
+}
+
+/** A name column whose value in the file differs from the account on file. */
+export interface NameMismatch {
+  field: 'Business Name' | 'First Name' | 'Last Name';
+  inFile: string;
+  onFile: string | null;
+}
+
+const MAX_ROWS_LISTED = 10;
+
+const error = (code: RowIssueCode, message: string): RowIssue => ({ code, severity: 'ERROR', message });
+const warning = (code: RowIssueCode, message: string): RowIssue => ({ code, severity: 'WARNING', message });
+
+/** The Account ID cell is blank or not an `acct_` token. */
+export function invalidAccountIdIssue(typed: string): RowIssue {
+  if (typed === '') return error('INVALID_ACCOUNT_ID', 'The Account ID is blank, so this row cannot be matched to an account.');
+  return error(
+    'INVALID_ACCOUNT_ID',
+    `${showValue(typed)} is not a valid Account ID. An Account ID is acct_ followed by 1 to 64 letters and digits, e.g. acct_1a2B3c.`,
+  );
+}
+
+/** No account of this platform has this ID; deliberately says nothing about other platforms. */
+export function unknownAccountIssue(accountId: string): RowIssue {
+  return error(
+    'UNKNOWN_ACCOUNT',
+    `No connected account with ID ${accountId} was found for your platform. Check the ID against the template.`,
+  );
+}
+
+/** The account is closed or rejected and cannot receive communications. */
+export function accountNotEligibleIssue(accountId: string): RowIssue {
+  return error(
+    'ACCOUNT_NOT_ELIGIBLE',
+    `Account ${accountId} is closed or was rejected, so its email cannot be changed.`,
+  );
+}
+
+/** The email cell is not a valid address; `reason` comes from `normalizeEmail`. */
+export function invalidEmailIssue(typed: string, reason: string): RowIssue {
+  return error('INVALID_EMAIL', `${showValue(typed)} is not a valid email address. ${reason}`);
+}
+
+function listRows(rows: number[], total: number): string {
+  const sorted = [...new Set(rows)].sort((a, b) => a - b);
+  const count = Math.max(total, sorted.length);
+  const word = count === 1 ? 'row' : 'rows';
+  if (count > MAX_ROWS_LISTED) {
+    return `${word} ${sorted.slice(0, MAX_ROWS_LISTED).join(', ')} and ${count - MAX_ROWS_LISTED} more`;
+  }
+  if (sorted.length === 1) return `${word} ${sorted[0]}`;
+  return `${word} ${sorted.slice(0, -1).join(', ')} and ${sorted[sorted.length - 1]}`;
+}
+
+/**
+ * DUPLICATE_ACCOUNT for one of the rows that give an email to the same account. Deciding which rows
+ * are duplicates needs the whole file, so the caller does it and passes the other rows' numbers
+ * (for a large group, only the first few and their total, `totalOthers`).
+ */
+export function duplicateIssue(otherRowNumbers: number[], accountId?: string, totalOthers = otherRowNumbers.length): RowIssue {
+  const subject = accountId ? `Account ${accountId}` : 'This account';
+  return error(
+    'DUPLICATE_ACCOUNT',
+    `${subject} also appears with an email on ${listRows(otherRowNumbers, totalOthers)}. Keep one row per account.`,
+  );
+}
+
+/** The name columns of the row do not match the account: often a row shifted by sorting one column. */
+export function nameMismatchIssue(mismatches: NameMismatch[]): RowIssue {
+  const parts = mismatches.map(
+    (m) => `${m.field} is ${showValue(m.inFile)} in the file but ${m.onFile === null ? 'blank' : showValue(m.onFile)} on the account`,
+  );
+  return warning(
+    'NAME_MISMATCH',
+    `${parts.join('; ')}. Check that this row was not shifted, for example by sorting a single column.`,
+  );
+}
+
+/** A REPLACE on an account whose holder claimed their current email. */
+export function claimedEmailReplacedIssue(currentEmail: string, newEmail: string): RowIssue {
+  return warning(
+    'CLAIMED_EMAIL_REPLACED',
+    `The account holder has claimed their email address ${currentEmail}. Replacing it with ${newEmail} is allowed, but make sure they expect the change.`,
+  );
+}

@@ -1,0 +1,65 @@
+import type { SqlDatabase } from '../../../db/sql.js';
+import { issueBit } from '../batch-row.codes.js';
+import { BATCH_ROW_COLUMNS, type BatchRowRecord, rowFromRecord } from '../batch.mapper.js';
+import type { BatchRowType } from '../batch.types.js';
+import { duplicateIssue, type RowIssue } from '../pipeline/issues.js';
+
+const GROUPS_PER_PAGE = 2_000;
+
+/**
+ * Marks every row that gives an email to an account also given an email on
+ * another row: each becomes INVALID with DUPLICATE_ACCOUNT naming the other
+ * rows. Runs after all rows are stored, in SQL, a page of accounts at a time,
+ * so memory does not grow with the file. Returns the rows it changed, at most
+ * `reportLimit` of them, for the live problem list.
+ */
+export async function markDuplicates(db: SqlDatabase, batchId: string, reportLimit: number): Promise<{ marked: number; sample: BatchRowType[] }> {
+  let marked = 0;
+  const sample: BatchRowType[] = [];
+  let afterAccount = '';
+  for (;;) {
+    const groups = await db.query<{ account_id: string }>(
+      `select account_id from batch_row
+        where batch_id = $1 and new_email is not null and account_id is not null and account_id > $2
+        group by account_id having count(*) > 1 order by account_id limit $3`,
+      [batchId, afterAccount, GROUPS_PER_PAGE],
+    );
+    if (groups.length === 0) break;
+    afterAccount = groups[groups.length - 1].account_id;
+    const ids = groups.map((g) => g.account_id);
+    const marks = ids.map((_, i) => `$${i + 2}`).join(', ');
+    const rows = await db.query<BatchRowRecord>(
+      `select ${BATCH_ROW_COLUMNS} from batch_row
+        where batch_id = $1 and new_email is not null and account_id in (${marks}) order by account_id, row_number`,
+      [batchId, ...ids],
+    );
+    const byAccount = new Map<string, BatchRowRecord[]>();
+    for (const r of rows) {
+      const list = byAccount.get(r.account_id as string) ?? [];
+      list.push(r);
+      byAccount.set(r.account_id as string, list);
+    }
+    await db.transaction(async (tx) => {
+      for (const [accountId, group] of byAccount) {
+        const numbers = group.map((r) => Number(r.row_number));
+        for (const r of group) {
+          const rowNumber = Number(r.row_number);
+          // Only the first rows are named in the message; the rest are counted.
+          const others = numbers.slice(0, 12).filter((n) => n !== rowNumber).slice(0, 11);
+          const previous = r.issues ? (JSON.parse(r.issues) as RowIssue[]) : [];
+          const issues = [...previous.filter((i) => i.severity === 'ERROR'), duplicateIssue(others, accountId, numbers.length - 1), ...previous.filter((i) => i.severity !== 'ERROR')];
+          await tx.execute(
+            `update batch_row set change = 'INVALID', apply_status = 'NOT_APPLICABLE', issues = $1, issue_mask = issue_mask | $2
+              where batch_id = $3 and row_number = $4`,
+            [JSON.stringify(issues), issueBit('DUPLICATE_ACCOUNT'), batchId, rowNumber],
+          );
+          marked++;
+          if (sample.length < reportLimit) {
+            sample.push(rowFromRecord({ ...r, change: 'INVALID', apply_status: 'NOT_APPLICABLE', issues: JSON.stringify(issues) }));
+          }
+        }
+      }
+    });
+  }
+  return { marked, sample };
+}

@@ -1,0 +1,65 @@
+import type { SqlTx, SqlValue } from '../../../db/sql.js';
+import { maskOf } from '../batch-row.codes.js';
+import type { ClassifiedChunkRow } from './classify-chunk.js';
+
+export const BATCH_ROW_INSERT_COLUMNS = [
+  'batch_id',
+  'row_number',
+  'account_id',
+  'business_name',
+  'new_email',
+  'current_email',
+  'change',
+  'issue_mask',
+  'issues',
+  'apply_status',
+];
+
+/** Counters a chunk adds to its batch. */
+export interface ChunkCounts {
+  rows: number;
+  additions: number;
+  replacements: number;
+  unchanged: number;
+  skipped: number;
+  invalid: number;
+  warnings: number;
+}
+
+export function countChunk(rows: ClassifiedChunkRow[]): ChunkCounts {
+  const c: ChunkCounts = { rows: rows.length, additions: 0, replacements: 0, unchanged: 0, skipped: 0, invalid: 0, warnings: 0 };
+  for (const r of rows) {
+    if (r.change === 'ADD') c.additions++;
+    else if (r.change === 'REPLACE') c.replacements++;
+    else if (r.change === 'UNCHANGED') c.unchanged++;
+    else if (r.change === 'SKIPPED') c.skipped++;
+    else c.invalid++;
+    if (r.issues.some((i) => i.severity === 'WARNING')) c.warnings++;
+  }
+  return c;
+}
+
+/** Bulk-inserts a chunk's rows and adds its counters to the batch, in the caller's transaction. */
+export async function persistChunk(tx: SqlTx, batchId: string, rows: ClassifiedChunkRow[]): Promise<ChunkCounts> {
+  const values: SqlValue[][] = rows.map((r) => [
+    batchId,
+    r.rowNumber,
+    r.accountId,
+    r.businessName,
+    r.newEmail,
+    r.currentEmail,
+    r.change,
+    maskOf(r.issues.map((i) => i.code)),
+    r.issues.length ? JSON.stringify(r.issues) : null,
+    r.change === 'ADD' || r.change === 'REPLACE' ? 'PENDING' : 'NOT_APPLICABLE',
+  ]);
+  await tx.insertMany('batch_row', BATCH_ROW_INSERT_COLUMNS, values);
+  const c = countChunk(rows);
+  await tx.execute(
+    `update upload_batch set processed_rows = processed_rows + $1, additions = additions + $2, replacements = replacements + $3,
+       unchanged = unchanged + $4, skipped = skipped + $5, invalid = invalid + $6, warnings = warnings + $7, updated_at = $8
+     where id = $9`,
+    [c.rows, c.additions, c.replacements, c.unchanged, c.skipped, c.invalid, c.warnings, new Date(), batchId],
+  );
+  return c;
+}

@@ -1,0 +1,82 @@
+import type { SqlTx, SqlValue } from '../../db/sql.js';
+import { newId } from '../../ids.js';
+
+/** The account fields an `account.updated` event carries. */
+export interface AccountEventData {
+  id: string;
+  email: string | null;
+  businessName: string | null;
+  firstName: string | null;
+  lastName: string | null;
+}
+
+export interface AccountUpdatedEvent {
+  id: string;
+  object: 'event';
+  type: 'account.updated';
+  created: number;
+  data: {
+    object: {
+      id: string;
+      object: 'account';
+      email: string | null;
+      business_name: string | null;
+      first_name: string | null;
+      last_name: string | null;
+    };
+    previous_attributes: { email: string | null };
+  };
+  upload_batch: string | null;
+}
+
+/** The event body of SPEC.md, "Webhooks". */
+export function accountUpdatedEvent(
+  account: AccountEventData,
+  previousEmail: string | null,
+  batchId: string | null,
+  at: Date,
+): AccountUpdatedEvent {
+  return {
+    id: newId('evt'),
+    object: 'event',
+    type: 'account.updated',
+    created: Math.floor(at.getTime() / 1000),
+    data: {
+      object: {
+        id: account.id,
+        object: 'account',
+        email: account.email,
+        business_name: account.businessName,
+        first_name: account.firstName,
+        last_name: account.lastName,
+      },
+      previous_attributes: { email: previousEmail },
+    },
+    upload_batch: batchId,
+  };
+}
+
+const EVENT_COLUMNS = ['id', 'platform_id', 'type', 'account_id', 'batch_id', 'row_number', 'payload', 'created_at'];
+
+/**
+ * Records events in the outbox, in the caller's transaction: the change and
+ * its event commit together or not at all.
+ */
+export async function recordEvents(
+  tx: SqlTx,
+  platformId: string,
+  events: Array<{ event: AccountUpdatedEvent; rowNumber: number | null }>,
+  at: Date,
+): Promise<void> {
+  const rows: SqlValue[][] = events.map(({ event, rowNumber }) => [
+    event.id,
+    platformId,
+    event.type,
+    event.data.object.id,
+    event.upload_batch,
+    rowNumber,
+    JSON.stringify(event),
+    at,
+  ]);
+  await tx.insertMany('event', EVENT_COLUMNS, rows);
+}

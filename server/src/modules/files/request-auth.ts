@@ -1,0 +1,15 @@
+import type { Request } from 'express';
+import { readSessionCookie } from '../../http/cookies.js';
+import { resolvePrincipal } from '../auth/auth.service.js';
+import type { Principal } from '../auth/principal.js';
+import type { Services } from '../../services.js';
+
+/** The caller of a plain HTTP route, by the same credentials as /graphql. */
+export function principalOf(services: Services, req: Request): Promise<Principal | null> {
+  return resolvePrincipal(services.orm.em.fork(), req.headers.authorization, readSessionCookie(req.headers.cookie));
+}
+
+/** A JSON error body with the same codes as the GraphQL API. */
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}

@@ -1,0 +1,58 @@
+import type { Express, Request } from 'express';
+import type { SqlDatabase } from '../../db/sql.js';
+import { TEMPLATE_HEADERS } from '../batches/pipeline/headers.js';
+import type { Services } from '../../services.js';
+import { streamCsv } from './csv-download.js';
+import { errorBody, principalOf } from './request-auth.js';
+
+export const TEMPLATE_RESOURCE = 'template';
+const PAGE = 5_000;
+const ELIGIBLE = `status not in ('closed', 'rejected')`;
+
+/** Number of accounts the template lists: every eligible account of the platform. */
+export async function templateRowCount(db: SqlDatabase, platformId: string): Promise<number> {
+  const [{ n }] = await db.query<{ n: number | string }>(
+    `select count(*) as n from connected_account where platform_id = $1 and ${ELIGIBLE}`,
+    [platformId],
+  );
+  return Number(n);
+}
+
+/** The platform a download request may read: a signed token for `resource`, or credentials. */
+export async function downloadPlatform(services: Services, req: Request, resource: string): Promise<string | null> {
+  const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+  if (token) return services.links.verify(token, resource)?.platformId ?? null;
+  return (await principalOf(services, req))?.platformId ?? null;
+}
+
+/** GET /files/template — the CSV template of SPEC.md, streamed in id order. */
+export function mountTemplateRoute(app: Express, services: Services): void {
+  app.get('/files/template', async (req, res) => {
+    const platformId = await downloadPlatform(services, req, TEMPLATE_RESOURCE);
+    if (!platformId) {
+      res.status(401).json(errorBody('UNAUTHENTICATED', 'This link has expired or is not valid. Download the template again.'));
+      return;
+    }
+    let after = '';
+    let done = false;
+    const date = new Date().toISOString().slice(0, 10);
+    await streamCsv(res, `comms-center-template-${date}.csv`, TEMPLATE_HEADERS, async () => {
+      if (done) return null;
+      const rows = await services.db.query<{
+        id: string;
+        business_name: string | null;
+        first_name: string | null;
+        last_name: string | null;
+        user_claimed_email: boolean | number;
+      }>(
+        `select id, business_name, first_name, last_name, user_claimed_email from connected_account
+          where platform_id = $1 and ${ELIGIBLE} and id > $2 order by id limit $3`,
+        [platformId, after, PAGE],
+      );
+      if (rows.length < PAGE) done = true;
+      if (rows.length === 0) return null;
+      after = rows[rows.length - 1].id;
+      return rows.map((r) => [r.id, r.business_name ?? '', r.first_name ?? '', r.last_name ?? '', '', r.user_claimed_email ? '✔' : '✗']);
+    });
+  });
+}
