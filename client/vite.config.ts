@@ -1,7 +1,8 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-const api = 'http://localhost:4000';
+// The API server for `pnpm dev` (the server's default port unless API_URL says otherwise).
+const api = process.env.API_URL ?? 'http://localhost:4000';
 
 export default defineConfig({
   plugins: [react()],

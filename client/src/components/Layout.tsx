@@ -2,6 +2,7 @@ import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n/i18n';
 import { Link } from '../lib/router';
 import { useSession } from '../session';
+import { BrandMark } from './BrandMark';
 import { LanguageSelect } from './LanguageSelect';
 
 const NAV = [
@@ -19,6 +20,7 @@ export function Layout({ pathname, children }: { pathname: string; children: Rea
 
   // Moves focus to the new page's heading after client-side navigation, so screen readers
   // announce it and keyboard users start from the top of the content.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on purpose after each navigation
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
@@ -36,7 +38,7 @@ export function Layout({ pathname, children }: { pathname: string; children: Rea
       <header className="topbar">
         <div className="topbar-inner">
           <Link to="/" className="brand" aria-label={t('app.homeLink')}>
-            <span className="brand-mark" aria-hidden="true" />
+            <BrandMark />
             <span className="brand-name">{t('app.name')}</span>
           </Link>
           <span className="platform-name" title={t('header.platform')}>

@@ -47,6 +47,8 @@ export const BatchFields = graphql(
     status
     filename
     createdAt
+    expiresAt
+    failureMessage
     errorReportUrl
     fileError { code message line missingHeaders foundHeaders }
     summary { ...SummaryFields }

@@ -73,7 +73,8 @@ export function AccountsPage() {
     <>
       <PageHeader title={t('accounts.title')} description={t('accounts.description')} />
 
-      <form className="toolbar" role="search" onSubmit={(event) => event.preventDefault()}>
+      <search>
+        <form className="toolbar" onSubmit={(event) => event.preventDefault()}>
         <div className="field field-grow">
           <label htmlFor={searchId}>{t('accounts.search.label')}</label>
           <input
@@ -107,7 +108,8 @@ export function AccountsPage() {
         <div className="toolbar-status" aria-live="polite">
           {fetching ? <Spinner label={t('common.loading')} /> : null}
         </div>
-      </form>
+        </form>
+      </search>
 
       {error && !shown ? (
         <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
@@ -170,7 +172,7 @@ function AccountsTable({ accounts, busy, caption }: { accounts: readonly Account
         <tbody>
           {accounts.map((account) => (
             <tr key={account.id}>
-              <td className="mono">{account.id}</td>
+              <td className="mono nowrap">{account.id}</td>
               <td>{account.businessName || <span className="muted">—</span>}</td>
               <td>{[account.firstName, account.lastName].filter(Boolean).join(' ') || <span className="muted">—</span>}</td>
               <td>{account.email ? <span className="break">{account.email}</span> : <span className="badge badge-warning">{t('accounts.noEmail')}</span>}</td>

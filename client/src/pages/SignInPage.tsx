@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useQuery } from 'urql';
+import { BrandMark } from '../components/BrandMark';
 import { LanguageSelect } from '../components/LanguageSelect';
 import { Spinner, usePageTitle } from '../components/ui';
 import { ViewerQuery } from '../graphql/documents';
@@ -64,7 +65,7 @@ export function SignInPage({ next, onSignedIn }: { next: string; onSignedIn(next
       </div>
       <main className="signin-card" id="main">
         <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true" />
+          <BrandMark />
           <span className="brand-name">{t('app.name')}</span>
         </div>
         <h1>{t('signIn.title')}</h1>

@@ -53,6 +53,9 @@ export function ValidationProgress({ batch, problemRows }: { batch: Batch; probl
         <StatCard label={t('summary.warnings')} value={number(s.warnings)} tone={s.warnings > 0 ? 'warning' : undefined} />
       </div>
       <h3>{t('validation.problems', { count: number(problemRows.length) })}</h3>
+      {problemRows.length > 0 && problemRows.length < Math.max(s.invalid, s.warnings) ? (
+        <p className="muted small">{t('validation.problemsPartial')}</p>
+      ) : null}
       {problemRows.length === 0 ? (
         <p className="muted">{t('validation.noProblems')}</p>
       ) : (

@@ -63,17 +63,17 @@ export function Completion({ batch }: { batch: Batch }) {
           <span className="stat-value">{number(s.conflicts)}</span>
           {s.conflicts > 0 ? (
             <span className="stat-hint">
-              <a
-                href="?apply=CONFLICT#rows"
-                onClick={(event) => {
-                  event.preventDefault();
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => {
                   setRowFilter({ apply: 'CONFLICT', change: null, issue: null });
                   document.getElementById('rows')?.scrollIntoView({ behavior: 'smooth' });
                   document.getElementById('rows-title')?.focus();
                 }}
               >
                 {t('done.seeConflicts')}
-              </a>
+              </button>
             </span>
           ) : null}
         </div>

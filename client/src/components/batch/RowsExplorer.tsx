@@ -70,7 +70,7 @@ export function RowsExplorer({ batch, showApply }: { batch: Batch; showApply: bo
   return (
     <section className="section" aria-labelledby="rows-title" id="rows">
       <div className="section-header">
-        <h2 id="rows-title">{t('rows.title')}</h2>
+        <h2 id="rows-title" tabIndex={-1}>{t('rows.title')}</h2>
         {batch.errorReportUrl ? (
           <a className="button" href={batch.errorReportUrl} download>
             {t('rows.downloadReport')}

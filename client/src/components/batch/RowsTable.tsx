@@ -6,11 +6,22 @@ import { type BatchRow, type BatchRowFilter, BatchRowsQuery, type RowIssueCode }
 import { useI18n } from '../../i18n/i18n';
 import { Spinner } from '../ui';
 
-const PAGE_SIZE = 250;
+const PAGE_SIZE = 500;
 const ROW_HEIGHT = 44;
 
 export interface RowsPage {
+  rows: readonly BatchRow[];
+  total: number | null;
+  hasMore: boolean;
+  loading: boolean;
+  error: CombinedError | null;
+}
+
+interface Loaded {
+  key: string;
+  /** Appended in place (no copy per page): cheap even after hundreds of pages. */
   rows: BatchRow[];
+  cursor: string | null;
   total: number | null;
   hasMore: boolean;
   loading: boolean;
@@ -23,61 +34,61 @@ export interface RowsPage {
  */
 export function useBatchRows(batchId: string, filter: BatchRowFilter, reloadKey: string): RowsPage & { loadMore(): void; reload(): void } {
   const client = useClient();
-  const key = `${batchId}|${JSON.stringify(filter)}|${reloadKey}`;
-  const [state, setState] = useState<RowsPage & { key: string; cursor: string | null }>({
-    key: '',
-    rows: [],
-    total: null,
-    hasMore: true,
-    loading: false,
-    error: null,
-    cursor: null,
-  });
-  const inFlight = useRef<string | null>(null);
   const [reloads, setReloads] = useState(0);
-  const stateRef = useRef(state);
-  stateRef.current = state;
+  const key = `${batchId}|${JSON.stringify(filter)}|${reloadKey}|${reloads}`;
+  const loaded = useRef<Loaded | null>(null);
+  const [, setVersion] = useState(0);
+  const bump = useCallback(() => setVersion((v) => v + 1), []);
 
   const fetchPage = useCallback(
-    async (forKey: string, after: string | null, reset: boolean) => {
-      const token = `${forKey}|${after ?? ''}`;
-      if (inFlight.current === token) return;
-      inFlight.current = token;
-      setState((s) => (reset ? { key: forKey, rows: [], total: null, hasMore: true, loading: true, error: null, cursor: null } : { ...s, loading: true }));
-      const result = await client.query(BatchRowsQuery, { id: batchId, first: PAGE_SIZE, after, filter }, { requestPolicy: 'network-only' }).toPromise();
-      if (inFlight.current === token) inFlight.current = null;
-      setState((s) => {
-        if (s.key !== forKey) return s;
-        const connection = result.data?.uploadBatch?.rows;
-        if (!connection) return { ...s, loading: false, hasMore: false, error: result.error ?? null };
-        return {
-          key: forKey,
-          rows: reset ? connection.edges.map((e) => e.node) : [...s.rows, ...connection.edges.map((e) => e.node)],
-          total: connection.totalCount,
-          hasMore: connection.pageInfo.hasNextPage,
-          cursor: connection.pageInfo.endCursor ?? null,
-          loading: false,
-          error: null,
-        };
-      });
+    async (state: Loaded) => {
+      if (state.loading || !state.hasMore) return;
+      state.loading = true;
+      state.error = null;
+      bump();
+      const result = await client
+        .query(BatchRowsQuery, { id: batchId, first: PAGE_SIZE, after: state.cursor, filter }, { requestPolicy: 'network-only' })
+        .toPromise();
+      if (loaded.current !== state) return; // The filter changed meanwhile.
+      state.loading = false;
+      const connection = result.data?.uploadBatch?.rows;
+      if (!connection) {
+        state.error = result.error ?? null;
+        state.hasMore = false;
+      } else {
+        for (const edge of connection.edges) state.rows.push(edge.node);
+        state.total = connection.totalCount;
+        state.hasMore = connection.pageInfo.hasNextPage;
+        state.cursor = connection.pageInfo.endCursor ?? null;
+      }
+      bump();
     },
-    [client, batchId, filter],
+    [client, batchId, filter, bump],
   );
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` and `reloads` decide when to start over
+  if (loaded.current?.key !== key) {
+    loaded.current = { key, rows: [], cursor: null, total: null, hasMore: true, loading: false, error: null };
+  }
+  const current = loaded.current;
+
   useEffect(() => {
-    inFlight.current = null;
-    void fetchPage(key, null, true);
-  }, [key, reloads]);
+    if (current.rows.length === 0 && current.hasMore && !current.loading) void fetchPage(current);
+  }, [current, fetchPage]);
 
   const loadMore = useCallback(() => {
-    const s = stateRef.current;
-    if (s.key !== key || s.loading || !s.hasMore || s.error) return;
-    void fetchPage(key, s.cursor, false);
-  }, [fetchPage, key]);
+    const state = loaded.current;
+    if (state && !state.error) void fetchPage(state);
+  }, [fetchPage]);
 
-  const current = state.key === key ? state : { rows: [], total: null, hasMore: true, loading: true, error: null };
-  return { ...current, loadMore, reload: () => setReloads((n) => n + 1) };
+  return {
+    rows: current.rows,
+    total: current.total,
+    hasMore: current.hasMore,
+    loading: current.loading || (current.rows.length === 0 && current.hasMore),
+    error: current.error,
+    loadMore,
+    reload: () => setReloads((n) => n + 1),
+  };
 }
 
 const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
@@ -102,7 +113,7 @@ export function VirtualRows({
   label: string;
   height?: number;
 }) {
-  const { t, number } = useI18n();
+  const { t, tn, number } = useI18n();
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = rows.length + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({
@@ -121,90 +132,90 @@ export function VirtualRows({
   const gridClass = `vrows-grid${showApply ? ' vrows-with-apply' : ''}`;
 
   return (
-    <div className="vrows" role="table" aria-label={label} aria-rowcount={(total ?? rows.length) + 1}>
-      <div className={`vrows-head ${gridClass}`} role="row" aria-rowindex={1}>
-        <span role="columnheader" className="num">
-          {t('rows.col.row')}
-        </span>
-        <span role="columnheader">{t('rows.col.account')}</span>
-        <span role="columnheader">{t('rows.col.newEmail')}</span>
-        <span role="columnheader">{t('rows.col.currentEmail')}</span>
-        <span role="columnheader">{t('rows.col.change')}</span>
-        <span role="columnheader">{t('rows.col.issues')}</span>
-        {showApply ? <span role="columnheader">{t('rows.col.apply')}</span> : null}
-      </div>
+    <div className="vrows">
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the scrolling region must be reachable with the keyboard */}
-      <div ref={scrollRef} className="vrows-scroll" style={{ height }} tabIndex={0} role="rowgroup" aria-label={label}>
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {items.map((item) => {
-            const row = rows[item.index];
-            if (!row) {
+      <section ref={scrollRef} className="vrows-scroll" style={{ height }} tabIndex={0} aria-label={label}>
+        <table className="vrows-table" aria-rowcount={(total ?? rows.length) + 1}>
+          <thead className="vrows-head">
+            <tr className={gridClass} aria-rowindex={1}>
+              <th scope="col" className="num">
+                {t('rows.col.row')}
+              </th>
+              <th scope="col">{t('rows.col.account')}</th>
+              <th scope="col">{t('rows.col.newEmail')}</th>
+              <th scope="col">{t('rows.col.currentEmail')}</th>
+              <th scope="col">{t('rows.col.change')}</th>
+              <th scope="col">{t('rows.col.issues')}</th>
+              {showApply ? <th scope="col">{t('rows.col.apply')}</th> : null}
+            </tr>
+          </thead>
+          <tbody className="vrows-body" style={{ height: virtualizer.getTotalSize() }}>
+            {items.map((item) => {
+              const row = rows[item.index];
+              if (!row) {
+                return (
+                  <tr key="loader" className="vrows-loader" style={{ transform: `translateY(${item.start}px)`, height: item.size }}>
+                    <td>
+                      <Spinner label={t('rows.loadingMore')} />
+                    </td>
+                  </tr>
+                );
+              }
               return (
-                <div
-                  key="loader"
-                  className="vrows-loader"
-                  role="row"
+                <tr
+                  key={row.rowNumber}
+                  className={`vrows-row ${gridClass}${row.change === 'INVALID' ? ' vrows-invalid' : ''}`}
+                  aria-rowindex={item.index + 2}
                   style={{ transform: `translateY(${item.start}px)`, height: item.size }}
                 >
-                  <span role="cell">
-                    <Spinner label={t('rows.loadingMore')} />
-                  </span>
-                </div>
+                  <td className="num mono">{row.rowNumber}</td>
+                  <td className="mono ellipsis" title={row.accountId ?? ''}>
+                    {row.accountId || <span className="muted">—</span>}
+                  </td>
+                  <td className="ellipsis" title={row.newEmail ?? ''}>
+                    {row.newEmail || <span className="muted">—</span>}
+                  </td>
+                  <td className="ellipsis" title={row.currentEmail ?? ''}>
+                    {row.currentEmail || <span className="muted">—</span>}
+                  </td>
+                  <td>
+                    <span className={`chip chip-${row.change.toLowerCase()}`}>{t(`change.${row.change}`)}</span>
+                  </td>
+                  <td className="issues">
+                    {row.issues.length === 0 ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      row.issues.map((issue) => (
+                        <span
+                          key={issue.code}
+                          className={`chip ${WARNING_CODES.includes(issue.code) || issue.severity === 'WARNING' ? 'chip-warning' : 'chip-error'}`}
+                          title={issue.message}
+                        >
+                          {t(`issue.${issue.code}`)}
+                        </span>
+                      ))
+                    )}
+                    {row.issues.length > 0 ? <span className="visually-hidden">: {row.issues.map((i) => i.message).join('; ')}</span> : null}
+                  </td>
+                  {showApply ? (
+                    <td>
+                      <span className={`chip chip-apply-${row.applyStatus.toLowerCase()}`}>{t(`applyStatus.${row.applyStatus}`)}</span>
+                    </td>
+                  ) : null}
+                </tr>
               );
-            }
-            return (
-              <div
-                key={row.rowNumber}
-                className={`vrows-row ${gridClass}${row.change === 'INVALID' ? ' vrows-invalid' : ''}`}
-                role="row"
-                aria-rowindex={item.index + 2}
-                style={{ transform: `translateY(${item.start}px)`, height: item.size }}
-              >
-                <span role="cell" className="num mono">
-                  {row.rowNumber}
-                </span>
-                <span role="cell" className="mono ellipsis" title={row.accountId ?? ''}>
-                  {row.accountId || <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="ellipsis" title={row.newEmail ?? ''}>
-                  {row.newEmail || <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="ellipsis" title={row.currentEmail ?? ''}>
-                  {row.currentEmail || <span className="muted">—</span>}
-                </span>
-                <span role="cell">
-                  <span className={`chip chip-${row.change.toLowerCase()}`}>{t(`change.${row.change}`)}</span>
-                </span>
-                <span role="cell" className="issues">
-                  {row.issues.length === 0 ? (
-                    <span className="muted">—</span>
-                  ) : (
-                    row.issues.map((issue) => (
-                      <span
-                        key={issue.code}
-                        className={`chip ${WARNING_CODES.includes(issue.code) || issue.severity === 'WARNING' ? 'chip-warning' : 'chip-error'}`}
-                        title={issue.message}
-                      >
-                        {t(`issue.${issue.code}`)}
-                      </span>
-                    ))
-                  )}
-                  {row.issues.length > 0 ? <span className="visually-hidden">: {row.issues.map((i) => i.message).join('; ')}</span> : null}
-                </span>
-                {showApply ? (
-                  <span role="cell">
-                    <span className={`chip chip-apply-${row.applyStatus.toLowerCase()}`}>{t(`applyStatus.${row.applyStatus}`)}</span>
-                  </span>
-                ) : null}
-              </div>
-            );
-          })}
-        </div>
+            })}
+          </tbody>
+        </table>
         {!loading && rows.length === 0 ? <p className="vrows-empty">{t('rows.empty')}</p> : null}
-      </div>
-      <div className="vrows-foot" aria-live="polite">
-        {total === null ? t('common.loading') : t('rows.showing', { shown: number(rows.length), total: number(total) })}
-      </div>
+      </section>
+      <p className="vrows-foot" aria-live="polite">
+        {total === null
+          ? t('common.loading')
+          : rows.length >= total
+            ? tn('rows.all', total)
+            : t('rows.showing', { shown: number(rows.length), total: number(total) })}
+      </p>
     </div>
   );
 }
