@@ -88,5 +88,7 @@ export function subscribeAll<T>(client: Client, query: string, variables?: Recor
       },
     );
   });
+  // Callers that stop early never await `done`; a later socket close must not surface as unhandled.
+  done.catch(() => undefined);
   return { events, done, unsubscribe: () => unsubscribe() };
 }

@@ -24,6 +24,10 @@ const Schema = z.object({
   PUBLIC_URL: z.url().optional(),
   BATCH_EXPIRY_DAYS: z.coerce.number().positive().default(7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Rows per validation chunk (one account lookup and one insert each). */
+  VALIDATION_CHUNK_ROWS: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Rows per apply transaction. */
+  APPLY_CHUNK_ROWS: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /** Where uploads wait for validation; remove-safe (files are deleted once validated). */
   UPLOAD_DIR: z.string().default('./data/uploads'),
   /** Secret for signed download links; generated per process when unset (links then die with it). */

@@ -37,6 +37,7 @@ export function ormOptions(database: Env['database'], logger?: Logger): Options 
           conn.pragma('journal_mode = WAL');
           conn.pragma('busy_timeout = 10000');
           conn.pragma('synchronous = NORMAL');
+          conn.pragma('wal_autocheckpoint = 20000');
           conn.pragma('foreign_keys = ON');
           done(null, conn);
         },

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 
@@ -141,7 +142,11 @@ function sqliteDatabase(orm: MikroORM): SqlDatabase {
           if (db.inTransaction) db.exec('rollback');
           throw err;
         }
-      }),
+      }).finally(() =>
+        // better-sqlite3 is synchronous: a loop of transactions would otherwise run
+        // entirely in microtasks and starve HTTP requests until it ends.
+        yieldToEventLoop(),
+      ),
     analyze: async (table) => {
       await run((tx) => tx.execute(`analyze ${table}`));
     },

@@ -50,7 +50,7 @@ export class Migration0001Foundation extends Migration {
       version ${t.int} not null default 1,
       updated_at ${t.time} not null,
       primary key (platform_id, id)
-    )`);
+    ) ${t.clustered}`);
   }
 
   override async down(): Promise<void> {

@@ -60,7 +60,7 @@ export class Migration0002UploadBatches extends Migration {
       issues ${t.text},
       apply_status ${t.text} not null,
       primary key (batch_id, row_number)
-    )`);
+    ) ${t.clustered}`);
     this.addSql('create index batch_row_account_idx on batch_row (batch_id, account_id)');
     this.addSql('create index batch_row_problem_idx on batch_row (batch_id, row_number) where issue_mask <> 0');
     this.addSql("create index batch_row_pending_idx on batch_row (batch_id, row_number) where apply_status = 'PENDING'");

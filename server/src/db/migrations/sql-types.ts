@@ -2,6 +2,8 @@
  * Column types per dialect, so one migration text serves SQLite and PostgreSQL.
  * PostgreSQL id columns use the C collation: ids are compared byte-wise and the
  * btree stays cheap; SQLite's default BINARY collation is the same thing.
+ * Tables read and written in key order (accounts by id, batch rows by row
+ * number) are clustered on SQLite, so a chunk touches neighbouring pages.
  */
 export interface SqlTypes {
   id: string;
@@ -11,6 +13,8 @@ export interface SqlTypes {
   bigint: string;
   time: string;
   json: string;
+  /** Table option clustering rows by primary key (SQLite's WITHOUT ROWID; PostgreSQL heaps have no equivalent). */
+  clustered: string;
 }
 
 export function sqlTypes(dialect: 'sqlite' | 'postgresql'): SqlTypes {
@@ -23,6 +27,7 @@ export function sqlTypes(dialect: 'sqlite' | 'postgresql'): SqlTypes {
         bigint: 'bigint',
         time: 'timestamptz',
         json: 'jsonb',
+        clustered: '',
       }
     : {
         id: 'text',
@@ -32,5 +37,6 @@ export function sqlTypes(dialect: 'sqlite' | 'postgresql'): SqlTypes {
         bigint: 'integer',
         time: 'datetime',
         json: 'text',
+        clustered: 'without rowid',
       };
 }

@@ -4,8 +4,6 @@ import { accountUpdatedEvent, recordEvents } from '../../events/account-event.js
 import { UploadBatchStatus } from '../batch.entity.js';
 import { publishBatch } from '../batch.service.js';
 
-export const APPLY_CHUNK_ROWS = 1_000;
-
 export interface ApplyPayload {
   batchId: string;
 }
@@ -100,7 +98,7 @@ export async function applyBatch(services: Services, payload: ApplyPayload): Pro
   if (!batch || batch.status !== UploadBatchStatus.APPLYING) return;
   const started = Date.now();
   try {
-    while (await db.transaction((tx) => applyChunk(tx, batch.platform_id, payload.batchId, APPLY_CHUNK_ROWS))) {
+    while (await db.transaction((tx) => applyChunk(tx, batch.platform_id, payload.batchId, services.env.APPLY_CHUNK_ROWS))) {
       await publishBatch(services, payload.batchId);
     }
     const now = new Date();

@@ -16,8 +16,6 @@ import { markDuplicates } from './duplicates.js';
 import { persistChunk } from './persist-chunk.js';
 import { recountBatch } from './recount.js';
 
-export const CHUNK_ROWS = 1_000;
-
 export interface ValidatePayload {
   batchId: string;
   platformId: string;
@@ -27,7 +25,7 @@ export interface ValidatePayload {
 /**
  * Validates an uploaded file: decode → parse → check headers → validate rows
  * in chunks → persist → publish. Each stage streams; a chunk holds at most
- * CHUNK_ROWS rows, so memory does not grow with the file.
+ * VALIDATION_CHUNK_ROWS rows, so memory does not grow with the file.
  */
 export async function validateUpload(services: Services, payload: ValidatePayload): Promise<void> {
   const { db, logger, env } = services;
@@ -79,7 +77,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
         continue;
       }
       chunk.push(row);
-      if (chunk.length >= CHUNK_ROWS) await flush();
+      if (chunk.length >= env.VALIDATION_CHUNK_ROWS) await flush();
     }
     await decoding;
     if (!columns) throw emptyFileRejection();

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../server/src/config/env.js';
+import { openOrm } from '../../server/src/db/orm.js';
+import { createSqlDatabase, type SqlDatabase } from '../../server/src/db/sql.js';
+import { createPlatform } from '../../server/src/modules/platforms/platform.service.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { gqlData } from '../support/graphql.js';
+import { HEADER, createBatch, putFile, waitForStatus } from '../support/flow.js';
+import { spawnServer } from '../support/process.js';
+
+/** Polls a condition read straight from the database (the server is another process). */
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('restart safety (server as a child process, SIGKILL)', () => {
+  let database: TestDatabase;
+  let orm: Awaited<ReturnType<typeof openOrm>>;
+  let db: SqlDatabase;
+  let apiKey: string;
+  let platformId: string;
+  let ids: string[];
+  const settings = (extra: Record<string, string> = {}) => ({
+    DATABASE_URL: database.url,
+    UPLOAD_DIR: `${database.url.replace(/^sqlite:/, '').replace(/[^/]*$/, '')}uploads-${process.pid}`,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    orm = await openOrm(parseEnv({ DATABASE_URL: database.url }).database);
+    db = createSqlDatabase(orm);
+    const p = await createPlatform(orm.em.fork(), db, { name: 'Restart Ltd', accounts: 6000 });
+    apiKey = p.apiKey;
+    platformId = p.platformId;
+    ids = (await db.query<{ id: string }>(`select id from connected_account where platform_id = $1 and status not in ('closed', 'rejected') order by id`, [platformId])).map((r) => r.id);
+  });
+  afterAll(async () => {
+    await orm.close();
+    await database.drop();
+  });
+
+  it('resumes an apply killed mid-way: every row applied exactly once, one event per applied row', async () => {
+    const auth = { apiKey };
+    const csv = `${HEADER}\n${ids.map((id, i) => `${id},,,,resume.${i}@apply.example,✗`).join('\n')}\n`;
+    let server = await spawnServer(settings({ APPLY_CHUNK_ROWS: '25' }));
+    const { batch, uploadUrl } = await createBatch(server.url, auth);
+    expect((await putFile(uploadUrl, auth, csv)).status).toBe(202);
+    const validated = await waitForStatus(server.url, auth, batch.id, ['VALIDATED']);
+    const toApply = validated.summary.additions + validated.summary.replacements;
+    expect(toApply).toBe(ids.length);
+    await gqlData(server.url, auth, 'mutation($id: ID!) { confirmUploadBatch(id: $id) { status } }', { id: batch.id });
+    await until(async () => {
+      const [r] = await db.query<{ applied: number }>('select applied from upload_batch where id = $1', [batch.id]);
+      return Number(r.applied) >= 500;
+    });
+    await server.kill('SIGKILL');
+    const [mid] = await db.query<{ status: string; applied: number }>('select status, applied from upload_batch where id = $1', [batch.id]);
+    expect(mid.status).toBe('APPLYING');
+    expect(Number(mid.applied)).toBeLessThan(toApply);
+    // What committed before the kill is consistent: applied rows and events match one for one.
+    const [{ n: eventsAtKill }] = await db.query<{ n: number }>('select count(*) as n from event where batch_id = $1', [batch.id]);
+    expect(Number(eventsAtKill)).toBe(Number(mid.applied));
+
+    server = await spawnServer(settings({ APPLY_CHUNK_ROWS: '25' }));
+    const done = await waitForStatus(server.url, auth, batch.id, ['COMPLETED']);
+    expect(done.summary).toMatchObject({ applied: toApply, conflicts: 0, failed: 0 });
+    const [{ n: events }] = await db.query<{ n: number }>('select count(*) as n from event where batch_id = $1', [batch.id]);
+    const [{ n: distinctRows }] = await db.query<{ n: number }>('select count(distinct row_number) as n from event where batch_id = $1', [batch.id]);
+    expect(Number(events)).toBe(toApply);
+    expect(Number(distinctRows)).toBe(toApply);
+    const [{ n: changed }] = await db.query<{ n: number }>(
+      `select count(*) as n from connected_account where platform_id = $1 and email like 'resume.%@apply.example'`,
+      [platformId],
+    );
+    expect(Number(changed)).toBe(toApply);
+    const [{ n: bumpedTwice }] = await db.query<{ n: number }>(`select count(*) as n from connected_account where platform_id = $1 and version > 2`, [
+      platformId,
+    ]);
+    expect(Number(bumpedTwice)).toBe(0);
+    expect(server.logs.some((l) => l.includes('resuming apply'))).toBe(true);
+    await server.kill('SIGTERM');
+  });
+
+  it('marks a batch killed during validation FAILED at the next start, with a message', async () => {
+    const auth = { apiKey };
+    const lines = [HEADER];
+    for (let i = 0; i < 60_000; i++) lines.push(`${ids[i % ids.length]},,,,,✗`);
+    let server = await spawnServer(settings({ VALIDATION_CHUNK_ROWS: '50' }));
+    const { batch, uploadUrl } = await createBatch(server.url, auth);
+    expect((await putFile(uploadUrl, auth, lines.join('\n'))).status).toBe(202);
+    await until(async () => {
+      const [r] = await db.query<{ processed_rows: number }>('select processed_rows from upload_batch where id = $1', [batch.id]);
+      return Number(r.processed_rows) > 0;
+    });
+    await server.kill('SIGKILL');
+    server = await spawnServer(settings());
+    const after = await waitForStatus(server.url, auth, batch.id, ['FAILED'], 10_000);
+    expect(after.failureMessage).toMatch(/restarted.*Upload the file again/);
+    await server.kill('SIGTERM');
+  });
+});
