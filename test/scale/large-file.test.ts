@@ -35,7 +35,7 @@ describe(`a ${ROWS.toLocaleString('en')}-row file`, () => {
     await orm.close();
     // Every row sets an email: ADD or REPLACE, INVALID for closed/rejected accounts.
     const parts = [HEADER];
-    ids.forEach((r, i) => parts.push(`${r.id},,,,bulk.${i}@scale.example,✗`));
+    for (const [i, r] of ids.entries()) parts.push(`${r.id},,,,bulk.${i}@scale.example,✗`);
     csv = Buffer.from(`${parts.join('\n')}\n`);
     server = await spawnServer({
       DATABASE_URL: database.url,
