@@ -117,6 +117,24 @@ describe('row rules: every change and every issue code with exact row numbers', 
     expect(await filtered({ issueCodes: ['UNKNOWN_ACCOUNT', 'NAME_MISMATCH'] })).toEqual({ total: 3, first: [8, 9] });
     expect(await filtered({ changes: ['ADD', 'REPLACE'], issueCodes: ['CLAIMED_EMAIL_REPLACED'] })).toEqual({ total: 1, first: [4] });
     expect(await filtered({ applyStatuses: ['PENDING'] })).toEqual({ total: 4, first: [2, 3] });
+    // Totals come from the batch's counters where they can: they must equal the rows a client pages through.
+    const single = [
+      ...['ADD', 'REPLACE', 'UNCHANGED', 'SKIPPED', 'INVALID'].map((c) => ({ changes: [c] })),
+      ...['NOT_APPLICABLE', 'PENDING', 'APPLIED'].map((a) => ({ applyStatuses: [a] })),
+      ...['UNKNOWN_ACCOUNT', 'DUPLICATE_ACCOUNT', 'NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'].map((c) => ({ issueCodes: [c] })),
+      { changes: ['ADD', 'SKIPPED'] },
+      {},
+    ];
+    for (const f of single) {
+      const paged = await allRows(t.url, auth, batch.id, f);
+      const data = await gqlData<{ uploadBatch: { rows: { totalCount: number } } }>(
+        t.url,
+        auth,
+        'query($id: ID!, $f: BatchRowFilter) { uploadBatch(id: $id) { rows(first: 1, filter: $f) { totalCount } } }',
+        { id: batch.id, f },
+      );
+      expect([f, data.uploadBatch.rows.totalCount]).toEqual([f, paged.length]);
+    }
   });
 
   it('writes the error report as formula-safe CSV of every row', async () => {

@@ -33,13 +33,14 @@ export interface BatchRecord {
   applied: number;
   conflicts: number;
   failed: number;
+  issue_counts: string | null;
 }
 
 const date = (v: Date | number | null): Date | null => (v === null || v === undefined ? null : new Date(v));
 
 /** Columns of {@link BatchRecord}, for `select`. */
 export const BATCH_COLUMNS =
-  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed';
+  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, issue_counts';
 
 export function batchFromRecord(r: BatchRecord): UploadBatchType {
   const n = (v: number | string | null) => Number(v ?? 0);
@@ -56,6 +57,7 @@ export function batchFromRecord(r: BatchRecord): UploadBatchType {
     completedAt: date(r.completed_at),
     uploadBytes: r.upload_bytes === null ? null : n(r.upload_bytes),
     failureMessage: r.failure_message,
+    issueCounts: r.issue_counts ? (JSON.parse(r.issue_counts) as Record<string, number>) : null,
     fileError: r.file_error_code
       ? {
           code: r.file_error_code as FileErrorCodeEnum,
@@ -112,6 +114,7 @@ export function batchFromEntity(b: UploadBatch): UploadBatchType {
     applied: b.applied,
     conflicts: b.conflicts,
     failed: b.failed,
+    issue_counts: b.issueCounts ?? null,
   });
 }
 

@@ -64,7 +64,7 @@ export class BatchResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('filter', () => BatchRowFilter, { nullable: true }) filter?: BatchRowFilter | null,
   ) {
-    return listBatchRows(ctx.services.db, batch.id, { first: pageSize(first, 100, 1000), after, filter });
+    return listBatchRows(ctx.services.db, batch, { first: pageSize(first, 100, 1000), after, filter });
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'CSV of every row with change, issues and apply status.' })

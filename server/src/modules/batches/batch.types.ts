@@ -192,6 +192,9 @@ export class UploadBatchType {
 
   /** The platform, kept for scoping the field resolvers; not exposed. */
   platformId!: string;
+
+  /** Rows per issue code once validated (for counts without a scan); not exposed. */
+  issueCounts!: Record<string, number> | null;
 }
 
 export const { ConnectionType: UploadBatchConnection } = connectionTypes('UploadBatch', () => UploadBatchType);
