@@ -82,15 +82,17 @@ describe('live subscriptions', () => {
       complete: () => undefined,
     });
     await expect.poll(() => times.length).toBeGreaterThan(0);
-    await putFile(uploadUrl, auth, problemFile(2000));
+    // 20,000 rows in chunks of 50: a few hundred progress steps to throttle.
+    const lines = [HEADER];
+    for (let i = 0; i < 20_000; i++) lines.push(`${ids[i % ids.length]},,,,,✗`);
+    await putFile(uploadUrl, auth, lines.join('\n'));
     await expect.poll(() => updates.events.at(-1)?.uploadBatchUpdated.status, { timeout: 30_000 }).toBe('VALIDATED');
     updates.unsubscribe();
     sub();
     await client.dispose();
-    // The first event is the state on subscribing; after that, consecutive events are ≥ ~100 ms apart.
-    expect(times.length).toBeGreaterThanOrEqual(3);
-    const gaps = times.slice(1).map((t0, i) => t0 - times[i]);
-    for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(90);
+    // Delivery jitters with the event loop, so the bound is the API's: about 10 events in any second.
+    expect(times.length).toBeGreaterThanOrEqual(5);
+    for (const start of times) expect(times.filter((x) => x >= start && x < start + 1000).length).toBeLessThanOrEqual(11);
   });
 
   it('gives a late subscriber the current state and the problems found so far, then completes', async () => {

@@ -29,6 +29,9 @@ export async function* batchUpdates(services: Services, platformId: string, batc
     if (!initial) throw notFound('Upload batch');
     yield initial;
     if (isTerminal(initial.status)) return;
+    // A job may publish the same state twice (e.g. once per chunk and once at the end).
+    const key = (b: UploadBatchType) => JSON.stringify([b.status, b.summary, b.fileError, b.failureMessage]);
+    let lastKey = key(initial);
     const since = initial.updatedAt.getTime();
     const fresh: AsyncIterator<UploadBatchType> = {
       next: async () => {
@@ -40,7 +43,12 @@ export async function* batchUpdates(services: Services, platformId: string, batc
       },
       return: async () => (await source.return?.()) ?? { done: true, value: undefined },
     };
-    yield* throttleLatest(fresh, EVENT_INTERVAL_MS, (b) => isTerminal(b.status));
+    for await (const batch of throttleLatest(fresh, EVENT_INTERVAL_MS, (b) => isTerminal(b.status))) {
+      const k = key(batch);
+      if (k === lastKey) continue;
+      lastKey = k;
+      yield batch;
+    }
   } finally {
     await source.return?.();
   }
