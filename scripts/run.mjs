@@ -2,7 +2,7 @@
 // The two README commands live here so they work on a machine with only Node 20
 // and npm: `npm start` and `npm test` bootstrap the pinned pnpm through npx.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,8 @@ async function test() {
   pnpm(['run', 'typecheck']);
   console.log('› schema is current');
   pnpm(['run', 'schema:check']);
+  // The browser suites drive the built dashboard served by the server.
+  buildClient();
 
   const totals = { passed: 0, failed: 0, skipped: 0 };
   const add = (r) => {
@@ -120,12 +122,31 @@ async function test() {
   process.exit(totals.failed > 0 ? 1 : 0);
 }
 
+/** Newest modification time of the files under `dir` (skipping node_modules and dist). */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the dashboard when its build is missing or older than its sources or the schema. */
+function buildClient() {
+  const built = join(root, 'client/dist/index.html');
+  const stale =
+    !existsSync(built) ||
+    Math.max(newestMtime(join(root, 'client')), statSync(join(root, 'schema/schema.graphql')).mtimeMs) > statSync(built).mtimeMs;
+  if (!stale) return;
+  console.log('› building the dashboard');
+  pnpm(['--filter', '@comms/client', 'run', 'build']);
+}
+
 function start() {
   install();
-  if (!existsSync(join(root, 'client/dist/index.html')) || process.env.REBUILD_CLIENT === 'true') {
-    console.log('› building the dashboard');
-    pnpm(['--filter', '@comms/client', 'run', 'build']);
-  }
+  buildClient();
   const env = { DEMO_SEED: process.env.DEMO_SEED ?? 'true' };
   const status = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: join(root, 'server'), env });
   process.exit(status);
