@@ -85,14 +85,27 @@ function sqliteSql(sql: string): { text: string; order: number[] } {
   return { text, order };
 }
 
+type PreparedCache = Map<string, { stmt: ReturnType<BetterSqlite['prepare']>; order: number[] }>;
+// Prepared statements live as long as their connection: preparing costs more than
+// running a chunk's lookup, and the same few statements run thousands of times.
+const preparedByConnection = new WeakMap<BetterSqlite, PreparedCache>();
+const MAX_PREPARED = 500;
+
 function sqliteTx(db: BetterSqlite): SqlTx {
-  const cache = new Map<string, { stmt: ReturnType<BetterSqlite['prepare']>; order: number[] }>();
+  let cache = preparedByConnection.get(db);
+  if (!cache) {
+    cache = new Map();
+    preparedByConnection.set(db, cache);
+  }
+  const statements = cache;
   const prepare = (sql: string) => {
-    let entry = cache.get(sql);
+    let entry = statements.get(sql);
     if (!entry) {
       const { text, order } = sqliteSql(sql);
       entry = { stmt: db.prepare(text), order };
-      cache.set(sql, entry);
+      // Statements built with a variable number of placeholders vary; keep the cache bounded.
+      if (statements.size >= MAX_PREPARED) statements.clear();
+      statements.set(sql, entry);
     }
     const { stmt, order } = entry;
     const bind = (params: SqlValue[]) => order.map((i) => sqliteValue(params[i] ?? null));
