@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../server/src/config/env.js';
 import { openOrm } from '../../server/src/db/orm.js';
@@ -26,7 +28,7 @@ describe('restart safety (server as a child process, SIGKILL)', () => {
   let ids: string[];
   const settings = (extra: Record<string, string> = {}) => ({
     DATABASE_URL: database.url,
-    UPLOAD_DIR: `${database.url.replace(/^sqlite:/, '').replace(/[^/]*$/, '')}uploads-${process.pid}`,
+    UPLOAD_DIR: join(tmpdir(), `comms-restart-uploads-${process.pid}`),
     ...extra,
   });
 
