@@ -1,0 +1,159 @@
+import { createReadStream } from 'node:fs';
+import { parse } from '@fast-csv/parse';
+import type Database from 'better-sqlite3';
+import type { BareDb } from '../bare.js';
+import type { Api, BatchState } from '../client.js';
+import type { Change, GeneratedUpload } from '../generate.js';
+import { watchPeak } from '../machine.js';
+import { type BenchServer, waitLoggedMs } from '../server.js';
+import { since } from '../stats.js';
+
+export interface ValidationResult {
+  batchId: string;
+  /** PUT start to VALIDATED seen by the client (polling every 50 ms). */
+  ms: number;
+  /** What the server logged for the job alone (upload excluded). */
+  jobMs: number | null;
+  peakRssMb: number;
+  state: BatchState;
+  /** Differences between the expected and the reported counts (empty when they agree). */
+  mismatches: string[];
+}
+
+/** createUploadBatch, PUT the file, wait for VALIDATED. */
+export async function measureValidation(api: Api, server: BenchServer, upload: GeneratedUpload, timeoutMs: number): Promise<ValidationResult> {
+  const { id, uploadUrl } = await api.createBatch('bench.csv');
+  const logFrom = server.logs.length;
+  const peak = watchPeak(server.pid);
+  const start = performance.now();
+  await api.putFile(uploadUrl, upload.path);
+  const state = await api.waitFor(id, ['VALIDATED'], timeoutMs);
+  const ms = since(start);
+  const peakRssMb = peak.stop();
+  const s = state.summary;
+  const got: Record<Change, number> = { ADD: s.additions, REPLACE: s.replacements, UNCHANGED: s.unchanged, SKIPPED: s.skipped, INVALID: s.invalid };
+  const mismatches: string[] = [];
+  if (s.totalRows !== upload.rows) mismatches.push(`totalRows ${s.totalRows} ≠ ${upload.rows}`);
+  for (const k of Object.keys(got) as Change[]) {
+    if (Number.isFinite(upload.expected[k]) && got[k] !== upload.expected[k]) mismatches.push(`${k} ${got[k]} ≠ expected ${upload.expected[k]}`);
+  }
+  return { batchId: id, ms, jobMs: await waitLoggedMs(server.logs, 'batch validated', logFrom), peakRssMb, state, mismatches };
+}
+
+/** Floor: @fast-csv/parse alone reading the same file (same options as the server's parser), counting records. */
+export async function parseFloor(path: string): Promise<{ ms: number; records: number }> {
+  const start = performance.now();
+  let records = 0;
+  const parser = createReadStream(path).pipe(parse<string[], string[]>({ headers: false, delimiter: ',', ignoreEmpty: false }));
+  await new Promise<void>((resolve, reject) => {
+    parser.on('data', () => {
+      records++;
+    });
+    parser.on('end', () => resolve());
+    parser.on('error', reject);
+  });
+  return { ms: since(start), records };
+}
+
+const COLUMNS = ['batch_id', 'row_number', 'account_id', 'business_name', 'new_email', 'current_email', 'change', 'issue_mask', 'issues', 'apply_status'];
+const SCRATCH = 'bench_scratch_row';
+
+type RowValues = [string, number, string | null, string | null, string | null, string | null, string, number, string | null, string];
+
+/**
+ * Floor: the raw bulk insert of the same rows (read back from batch_row, not
+ * timed) into a scratch table with batch_row's schema and indexes, in one
+ * transaction: better-sqlite3 prepared statement / pg UNNEST in 50,000-row statements.
+ */
+export async function insertFloor(bare: BareDb, batchId: string): Promise<{ ms: number; rows: number; pkOnlyMs: number }> {
+  const rows = (await bare.query<Record<string, unknown>>(`select ${COLUMNS.join(', ')} from batch_row where batch_id = $1 order by row_number`, [batchId])).map(
+    (r) => COLUMNS.map((c) => r[c] ?? null) as RowValues,
+  );
+  const ms = await timedInsert(bare, rows, true);
+  // What-if: the same insert with the primary key only (batch_row has 4 secondary indexes).
+  const pkOnlyMs = await timedInsert(bare, rows, false);
+  return { ms, rows: rows.length, pkOnlyMs };
+}
+
+async function timedInsert(bare: BareDb, rows: RowValues[], withIndexes: boolean): Promise<number> {
+  await createScratch(bare, withIndexes);
+  try {
+    let ms: number;
+    if (bare.sqlite) {
+      const db = bare.sqlite;
+      const stmt = db.prepare(`insert into ${SCRATCH} (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
+      const start = performance.now();
+      db.transaction(() => {
+        for (const r of rows) stmt.run(...r);
+      })();
+      ms = since(start);
+    } else {
+      const client = bare.pg as NonNullable<BareDb['pg']>;
+      const types = ['text', 'int', 'text', 'text', 'text', 'text', 'text', 'int', 'text', 'text'];
+      const start = performance.now();
+      await client.query('begin');
+      for (let i = 0; i < rows.length; i += 50_000) {
+        const chunk = rows.slice(i, i + 50_000);
+        const arrays = COLUMNS.map((_, c) => chunk.map((r) => r[c]));
+        await client.query(
+          `insert into ${SCRATCH} (${COLUMNS.join(', ')}) select * from unnest(${types.map((t, c) => `$${c + 1}::${t}[]`).join(', ')})`,
+          arrays,
+        );
+      }
+      await client.query('commit');
+      ms = since(start);
+    }
+    return ms;
+  } finally {
+    await bare.execute(`drop table if exists ${SCRATCH}`);
+  }
+}
+
+/** A table shaped like batch_row (columns, key, indexes, foreign key). */
+async function createScratch(bare: BareDb, withIndexes: boolean): Promise<void> {
+  await bare.execute(`drop table if exists ${SCRATCH}`);
+  if (bare.sqlite) {
+    const ddl = bare.sqlite
+      .prepare(`select sql from sqlite_master where tbl_name = 'batch_row' and sql is not null ${withIndexes ? '' : "and type = 'table'"} order by type desc`)
+      .all() as Array<{ sql: string }>;
+    for (const { sql } of ddl) bare.sqlite.exec(sql.replace(/batch_row/g, SCRATCH));
+  } else {
+    await bare.execute(`create table ${SCRATCH} (like batch_row including ${withIndexes ? 'all' : 'defaults including constraints'})`);
+    if (!withIndexes) await bare.execute(`alter table ${SCRATCH} add primary key (batch_id, row_number)`);
+    await bare.execute(`alter table ${SCRATCH} add foreign key (batch_id) references upload_batch(id) on delete cascade`);
+  }
+}
+
+/**
+ * Floor for the account lookups: the same account ids (in file order) looked
+ * up 1,000 at a time with `id in (…)`, one cached statement per list length,
+ * with the bare driver.
+ */
+export async function lookupFloor(bare: BareDb, batchId: string, platformId: string): Promise<{ ms: number; ids: number }> {
+  const ids = (
+    await bare.query<{ account_id: string }>('select account_id from batch_row where batch_id = $1 and account_id is not null order by row_number', [batchId])
+  ).map((r) => r.account_id);
+  const sql = (n: number) =>
+    `select id, business_name, first_name, last_name, email, user_claimed_email, status from connected_account
+      where platform_id = $1 and id in (${Array.from({ length: n }, (_, i) => `$${i + 2}`).join(', ')})`;
+  const start = performance.now();
+  if (bare.sqlite) {
+    const db = bare.sqlite;
+    const cache = new Map<number, Database.Statement<unknown[]>>();
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const chunk = ids.slice(i, i + 1_000);
+      let stmt = cache.get(chunk.length);
+      if (!stmt) {
+        stmt = db.prepare<unknown[]>(sql(chunk.length).replace(/\$\d+/g, '?'));
+        cache.set(chunk.length, stmt);
+      }
+      stmt.all([platformId, ...chunk]);
+    }
+  } else {
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const chunk = ids.slice(i, i + 1_000);
+      await bare.query(sql(chunk.length), [platformId, ...chunk]);
+    }
+  }
+  return { ms: since(start), ids: ids.length };
+}

@@ -1,0 +1,202 @@
+import type { Dialect } from './bare.js';
+import type { MachineInfo } from './machine.js';
+import type { ApplyFloorResult, ApplyResult } from './phases/apply.js';
+import type { LagResult } from './phases/lag.js';
+import type { ReviewResult } from './phases/review.js';
+import type { TemplateResult } from './phases/template.js';
+import type { ValidationResult } from './phases/validate.js';
+import type { WebhookResult } from './phases/webhooks.js';
+import { median } from './stats.js';
+
+export interface RunResult {
+  run: number;
+  loadBefore: string;
+  loadAfter: string;
+  /** The server code this run measured (commit + hash of uncommitted changes). */
+  serverState: string;
+  template?: TemplateResult & { floorMs: number };
+  parseFloor?: { ms: number; records: number };
+  validation?: Omit<ValidationResult, 'state'> & { summary: ValidationResult['state']['summary'] };
+  insertFloor?: { ms: number; rows: number; pkOnlyMs?: number };
+  lookupFloor?: { ms: number; ids: number };
+  review?: ReviewResult;
+  applyFloor?: ApplyFloorResult;
+  apply?: Omit<ApplyResult, 'state'> & { applied: number };
+  lag?: LagResult;
+  webhooks?: WebhookResult;
+  webhookFloor?: WebhookResult;
+  errors: string[];
+}
+
+export interface DatabaseReport {
+  dialect: Dialect;
+  rows: number;
+  accounts: number;
+  templateRows: number;
+  uploadBytes: number;
+  seedMs: number;
+  lagRows: number;
+  subscribers: number;
+  webhookEvents: number;
+  webhooksBuilt: boolean;
+  runs: RunResult[];
+}
+
+export interface BenchReport {
+  startedAt: string;
+  machine: MachineInfo;
+  options: Record<string, unknown>;
+  databases: DatabaseReport[];
+  /** Phase windows (CLOCK_MONOTONIC µs, the clock of V8 CPU profiles) for profile-summary. */
+  windows: Array<{ dialect: Dialect; run: number; phase: string; startUs: number; endUs: number }>;
+}
+
+const n0 = (v: number) => Math.round(v).toLocaleString('en');
+const sec = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s` : '—');
+const msf = (ms: number) => (Number.isFinite(ms) ? `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms` : '—');
+const mb = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} MB` : '—');
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : '—');
+const met = (ok: boolean | null) => (ok === null ? '—' : ok ? 'yes' : '**no**');
+
+function med<T>(runs: RunResult[], pick: (r: RunResult) => T | undefined, value: (t: T) => number): number {
+  const vs = runs.map(pick).filter((t): t is T => t !== undefined).map(value).filter(Number.isFinite);
+  return median(vs);
+}
+
+/** One markdown table per database: result, floor, ratio, target. Every figure is the median of the runs. */
+export function renderTable(r: DatabaseReport): string {
+  const runs = r.runs;
+  const sqlite = r.dialect === 'sqlite';
+  /** Absolute time targets are stated for 500,000 rows; smaller runs show them without a verdict. */
+  const atScale = r.rows >= 500_000;
+  const lines: string[] = [];
+  const row = (cells: string[]) => lines.push(`| ${cells.join(' | ')} |`);
+  const name = sqlite ? 'SQLite' : 'PostgreSQL';
+  lines.push(
+    `### ${name}: ${n0(r.rows)}-row upload, ${n0(r.accounts)} accounts (template ${n0(r.templateRows)} rows, file ${(r.uploadBytes / 2 ** 20).toFixed(1)} MiB); median of ${runs.length} run${runs.length > 1 ? 's' : ''}`,
+  );
+  lines.push('');
+  lines.push(`load average (1/5/15 min) before each run: ${runs.map((x) => x.loadBefore).join(' · ')}; after: ${runs.map((x) => x.loadAfter).join(' · ')}`);
+  lines.push('');
+  row(['phase', 'measure', 'result', 'floor (bare libraries)', 'ratio', 'target', 'met']);
+  row(['---', '---', '---:', '---', '---:', '---', '---']);
+
+  if (runs.some((x) => x.template)) {
+    const t = med(runs, (x) => x.template, (v) => v.ms);
+    const f = med(runs, (x) => x.template, (v) => v.floorMs);
+    const rss = med(runs, (x) => x.template, (v) => v.peakRssMb);
+    row([
+      `template export (${n0(r.templateRows)} rows)`,
+      'time',
+      sec(t),
+      `${sec(f)} driver select + @fast-csv/format`,
+      ratio(t, f),
+      '≤ 3 s for 500k accounts',
+      atScale ? met(t <= 3_000) : 'n/a below 500k',
+    ]);
+    row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
+  }
+  if (runs.some((x) => x.validation)) {
+    const v = med(runs, (x) => x.validation, (s) => s.ms);
+    const job = med(runs, (x) => x.validation, (s) => s.jobMs ?? Number.NaN);
+    const parse = med(runs, (x) => x.parseFloor, (s) => s.ms);
+    const insert = med(runs, (x) => x.insertFloor, (s) => s.ms);
+    const rss = med(runs, (x) => x.validation, (s) => s.peakRssMb);
+    const limit = sqlite ? 1.5 : 2;
+    row(['upload → VALIDATED', 'time (PUT start → VALIDATED)', sec(v), `${sec(parse)} @fast-csv/parse alone`, ratio(v, parse), `≤ ${limit}× parse`, met(v <= limit * parse)]);
+    row(['', 'validation job alone (server log)', sec(job), `${sec(insert)} bulk insert (${sqlite ? 'prepared stmt, 1 tx' : 'UNNEST, 1 tx'})`, ratio(job, insert), '', '']);
+    row(['', '', '', `${sec(parse + insert)} parse + insert`, ratio(v, parse + insert), '', '']);
+    if (runs.some((x) => x.lookupFloor)) {
+      const lookup = med(runs, (x) => x.lookupFloor, (s) => s.ms);
+      const pkOnly = med(runs, (x) => x.insertFloor, (s) => s.pkOnlyMs ?? Number.NaN);
+      row(['', '', '', `${sec(lookup)} account lookups (id in 1,000)`, '', '', '']);
+      row(['', '', '', `${sec(parse + lookup + insert)} parse + lookup + insert`, ratio(v, parse + lookup + insert), '', '']);
+      row(['', '', '', `${sec(pkOnly)} what-if: insert, primary key only`, '', '', '']);
+    }
+    row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
+  }
+  if (runs.some((x) => x.review)) {
+    for (const [label, key, floorKey] of [
+      ['no filter', 'plain', 'floorPlain'],
+      ['filtered', 'filtered', 'floorFiltered'],
+    ] as const) {
+      const p50 = med(runs, (x) => x.review, (s) => s[key].p50);
+      const p95 = med(runs, (x) => x.review, (s) => s[key].p95);
+      const f95 = med(runs, (x) => x.review, (s) => s[floorKey].p95);
+      const f50 = med(runs, (x) => x.review, (s) => s[floorKey].p50);
+      const samples = runs[0].review?.[key].samples ?? 0;
+      row([
+        `review page of 100, ${label} (${samples} pages)`,
+        'p50 / p95',
+        `${msf(p50)} / ${msf(p95)}`,
+        `${msf(f50)} / ${msf(f95)} same keyset page query, bare driver`,
+        ratio(p95, f95),
+        '≤ 25 ms p95',
+        met(p95 <= 25),
+      ]);
+    }
+    const filters = Object.keys(runs.find((x) => x.review?.byFilter)?.review?.byFilter ?? {});
+    for (const f of filters) {
+      const p50 = med(runs, (x) => x.review?.byFilter?.[f], (s) => s.p50);
+      const p95 = med(runs, (x) => x.review?.byFilter?.[f], (s) => s.p95);
+      row(['', `filter ${f.replace(/"/g, '').replace(/\|/g, '/')}`, `${msf(p50)} / ${msf(p95)}`, '', '', '', met(p95 <= 25)]);
+    }
+  }
+  if (runs.some((x) => x.apply)) {
+    const a = med(runs, (x) => x.apply, (s) => s.ms);
+    const job = med(runs, (x) => x.apply, (s) => s.jobMs ?? Number.NaN);
+    const applied = med(runs, (x) => x.apply, (s) => s.applied);
+    const upd = med(runs, (x) => x.applyFloor, (s) => s.updateMs);
+    const out = med(runs, (x) => x.applyFloor, (s) => s.withOutboxMs);
+    const rss = med(runs, (x) => x.apply, (s) => s.peakRssMb);
+    row([
+      `confirm → COMPLETED (${n0(applied)} rows applied + events)`,
+      'time',
+      sec(a),
+      `${sec(upd)} set-based UPDATE … FROM`,
+      ratio(a, upd),
+      sqlite ? '≤ 10 s for 500k rows' : '(SQLite target only)',
+      sqlite && atScale ? met(a <= 10_000) : sqlite ? 'n/a below 500k' : '—',
+    ]);
+    row(['', 'apply job alone (server log)', sec(job), `${sec(out)} + row status + outbox insert…select`, ratio(job, out), '', '']);
+    row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
+  }
+  if (runs.some((x) => x.lag)) {
+    const p50 = med(runs, (x) => x.lag, (s) => s.p50);
+    const p99 = med(runs, (x) => x.lag, (s) => s.p99);
+    const pv = med(runs, (x) => x.lag, (s) => s.p99Validating);
+    const pa = med(runs, (x) => x.lag, (s) => s.p99Applying);
+    const samples = med(runs, (x) => x.lag, (s) => s.samples);
+    row([
+      `subscription lag, ${r.subscribers} subscribers, ${n0(r.lagRows)}-row batch (${n0(samples)} events)`,
+      'p50 / p99',
+      `${msf(p50)} / ${msf(p99)}`,
+      `p99 validating ${msf(pv)}, applying ${msf(pa)}`,
+      '',
+      '≤ 250 ms p99',
+      met(p99 <= 250),
+    ]);
+  }
+  if (!r.webhooksBuilt) {
+    row(['webhook delivery', 'events/s', 'TODO: not measured: webhook delivery not built yet', '', '', '≥ 1,000/s', '—']);
+  } else if (runs.some((x) => x.webhooks)) {
+    const rate = med(runs, (x) => x.webhooks, (s) => s.rate);
+    const e2e = med(runs, (x) => x.webhooks, (s) => s.endToEndMs);
+    const floor = med(runs, (x) => x.webhookFloor, (s) => s.rate);
+    row([
+      `webhook delivery, ${n0(r.webhookEvents)} events, loopback receiver`,
+      'events/s (first → last receipt)',
+      n0(rate),
+      `${n0(floor)}/s undici keep-alive, same concurrency, signed`,
+      ratio(floor, rate),
+      '≥ 1,000/s',
+      met(rate >= 1000),
+    ]);
+    row(['', 'confirm → last event received', sec(e2e), '', '', '', '']);
+  }
+  const states = [...new Set(runs.map((x) => x.serverState))];
+  lines.push('', `server code measured: ${states.join('; ')}`);
+  const errors = runs.flatMap((x) => x.errors.map((e) => `run ${x.run}: ${e}`));
+  if (errors.length) lines.push('', ...errors.map((e) => `- ${e}`));
+  return lines.join('\n');
+}
