@@ -12,6 +12,7 @@ import { LinkSigner } from './modules/files/link-signer.js';
 import { mountReportRoute } from './modules/files/report.route.js';
 import { mountTemplateRoute } from './modules/files/template.route.js';
 import { mountUploadRoute } from './modules/files/upload.route.js';
+import { registerWebhookJobs } from './modules/webhooks/delivery.worker.js';
 import { createPubSubBus } from './pubsub/pubsub.js';
 import type { Services } from './services.js';
 
@@ -35,6 +36,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const links = new LinkSigner(env.LINK_SIGNING_SECRET);
   const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploadDir: env.UPLOAD_DIR };
   registerBatchJobs(services);
+  const webhooks = registerWebhookJobs(services);
 
   const schema = await createSchema();
   const http = await createHttpApp(services, schema, routeMounts);
@@ -47,11 +49,13 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   logger.info({ url, database: env.database.dialect }, 'listening');
   await recoverBatches(services);
   const stopExpiry = scheduleExpiry(services);
+  webhooks.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       stopExpiry();
+      await webhooks.stop();
       await http.close();
       await jobs.close();
       await pubsub.close();

@@ -7,12 +7,17 @@ import { createApiKey, createUser } from '../modules/auth/auth.service.js';
 import { Role } from '../modules/auth/dashboard-user.entity.js';
 import { Platform } from '../modules/platforms/platform.entity.js';
 import { createPlatform } from '../modules/platforms/platform.service.js';
+import { listen } from '../modules/webhooks/listen.js';
+import { newSigningSecret, Signer } from '../modules/webhooks/signing.js';
+import { parseWebhookUrl } from '../modules/webhooks/url-policy.js';
 
 /** Operator commands against DATABASE_URL (API.md, "Operator command line"). */
 const USAGE = `Usage:
   pnpm cli create-platform --name "Acme" [--accounts 1000] [--json]
   pnpm cli create-api-key --platform <platformId> [--json]
-  pnpm cli create-user --platform <platformId> --email <email> --role ADMIN|VIEWER [--password <p>] [--json]`;
+  pnpm cli create-user --platform <platformId> --email <email> --role ADMIN|VIEWER [--password <p>] [--json]
+  pnpm cli listen [--platform <platformId>] [--forward-to <url>] [--secret whsec_…] [--json]
+      prints the platform's new events (and POSTs each, signed, to --forward-to) until Ctrl-C`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     email: { type: 'string' },
     role: { type: 'string' },
     password: { type: 'string' },
+    'forward-to': { type: 'string' },
+    secret: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
   strict: true,
@@ -80,6 +87,29 @@ try {
       if (role !== Role.ADMIN && role !== Role.VIEWER) fail('--role must be ADMIN or VIEWER');
       const user = await createUser(em, { platformId: platform.id, email: values.email, role, password: values.password });
       print(user, `User: ${user.email} / ${user.password} (${role})`);
+      break;
+    }
+    case 'listen': {
+      const platforms = values.platform ? [await requirePlatform()] : await em.find(Platform, {}, { limit: 2 });
+      if (platforms.length !== 1) fail(platforms.length === 0 ? 'No platform yet: create one first' : '--platform is required: there are several platforms');
+      const forwardTo = values['forward-to'] ?? null;
+      if (forwardTo !== null && !parseWebhookUrl(forwardTo).ok) fail('--forward-to must be an http(s) URL');
+      const secret = values.secret ?? newSigningSecret();
+      try {
+        new Signer([secret]);
+      } catch {
+        fail('--secret must be a whsec_… secret');
+      }
+      const stop = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+      await listen(createSqlDatabase(orm), {
+        platformId: platforms[0].id,
+        forwardTo,
+        secret,
+        json: values.json,
+        signal: stop.signal,
+        write: (line) => process.stdout.write(`${line}\n`),
+      });
       break;
     }
     default:

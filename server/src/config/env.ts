@@ -46,11 +46,60 @@ const Schema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
   /** Where the built dashboard lives; served on the same port when present. */
   CLIENT_DIST: z.string().optional(),
+  /**
+   * Webhook URLs may resolve to private, loopback, link-local, unspecified or
+   * multicast addresses. Unset: allowed outside production (the demo posts to localhost).
+   */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** One webhook attempt, connect to last byte (Standard Webhooks suggests 15 s). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Requests in flight to one endpoint from one server process. */
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().positive().max(1000).default(10),
+  /**
+   * Seconds to wait before each retry (the n-th value before the n-th retry), ±10% jitter.
+   * The default roughly doubles up to 12 h and stops after about 2.7 days (under 3 with jitter).
+   */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5,30,120,600,1800,3600,7200,14400,28800,43200,43200,43200,43200')
+    .transform((v) => v.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s.trim()))))
+    .pipe(z.array(z.number().nonnegative().max(7 * 86_400)).min(1).max(100)),
+  /** An endpoint whose deliveries have failed (no success in between) for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce.number().positive().default(5 * 86_400),
+  /** How often the delivery worker looks for new events and due retries (also woken on demand). */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(500),
+  /**
+   * GraphQL request limits (graphql-armor rules, on HTTP and graphql-ws alike). The schema has no
+   * cycles and its deepest legitimate selection is 7 levels, so 8 only stops `__type` recursion and
+   * whatever a future cyclic field would allow.
+   */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
+  /**
+   * graphql-armor cost units (literal `first` multiplies): one page of 1,000 batch rows with every
+   * field costs about 90,000; a list of batches each with a page of rows, millions.
+   */
+  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(200_000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(50),
+  /** Lexical tokens per document; the standard introspection query has about 160, the dashboard's largest 60. */
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().default(1_000),
+  /** graphql-ws: a socket that sends no connection_init within this time is closed (4408). */
+  WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Failed sign-ins allowed per client IP and email within the window; a success resets the count. */
+  SIGN_IN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  SIGN_IN_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /** Upload batches one platform may create within the window (ADMIN callers; retries count). */
+  BATCH_CREATE_RATE_LIMIT: z.coerce.number().int().positive().default(60),
+  BATCH_CREATE_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(10 * 60),
 });
 
 export type Env = z.infer<typeof Schema> & {
   database: { dialect: 'sqlite'; file: string } | { dialect: 'postgresql'; url: string };
   cookieSecure: boolean;
+  webhookAllowPrivate: boolean;
 };
 
 /** Thrown for a missing or malformed setting; the message names each bad variable. */
@@ -74,7 +123,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const database: Env['database'] = e.DATABASE_URL.startsWith('sqlite:')
     ? { dialect: 'sqlite', file: e.DATABASE_URL.slice('sqlite:'.length) || './data/comms.db' }
     : { dialect: 'postgresql', url: e.DATABASE_URL };
-  return { ...e, database, cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production' };
+  return {
+    ...e,
+    database,
+    cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production',
+  };
 }
 
 /** Reads the process environment; exits with a readable message when it is wrong. */

@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Foundation } from './Migration0001Foundation.js';
 import { Migration0002UploadBatches } from './Migration0002UploadBatches.js';
+import { Migration0003Webhooks } from './Migration0003Webhooks.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -9,4 +10,5 @@ import { Migration0002UploadBatches } from './Migration0002UploadBatches.js';
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration0001Foundation', class: Migration0001Foundation },
   { name: 'Migration0002UploadBatches', class: Migration0002UploadBatches },
+  { name: 'Migration0003Webhooks', class: Migration0003Webhooks },
 ];

@@ -2,6 +2,7 @@ import { badInput, notFound } from '../../graphql/errors.js';
 import type { Services } from '../../services.js';
 import { emailsEqual, normalizeEmail } from '../batches/pipeline/email.js';
 import { accountUpdatedEvent, recordEvents } from '../events/account-event.js';
+import { nudgeWebhooks } from '../webhooks/webhook.topics.js';
 import type { ConnectedAccountType } from './account.types.js';
 import { isEligibleStatus } from './connected-account.entity.js';
 
@@ -49,7 +50,7 @@ export async function updateAccountEmail(
     if (!check.ok) throw badInput(check.reason, { field: 'email', code: 'BAD_USER_INPUT', issue: 'INVALID_EMAIL' });
     email = check.email;
   }
-  return services.db.transaction(async (tx) => {
+  const updated = await services.db.transaction(async (tx) => {
     const [before] = await tx.query<Row>(`select ${COLUMNS} from connected_account where platform_id = $1 and id = $2`, [platformId, id]);
     if (!before) throw notFound('Connected account');
     if (!isEligibleStatus(before.status)) {
@@ -73,4 +74,6 @@ export async function updateAccountEmail(
     services.logger.info({ accountId: id, platformId, eventId: event.id }, 'account email updated');
     return toType(after);
   });
+  nudgeWebhooks(services);
+  return updated;
 }

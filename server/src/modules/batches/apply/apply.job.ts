@@ -2,6 +2,7 @@ import type { Services } from '../../../services.js';
 import type { SqlTx } from '../../../db/sql.js';
 import { accountUpdatedEvent, recordEvents } from '../../events/account-event.js';
 import { UploadBatchStatus } from '../batch.entity.js';
+import { nudgeWebhooks } from '../../webhooks/webhook.topics.js';
 import { publishBatch } from '../batch.service.js';
 
 export interface ApplyPayload {
@@ -99,6 +100,8 @@ export async function applyBatch(services: Services, payload: ApplyPayload): Pro
   const started = Date.now();
   try {
     while (await db.transaction((tx) => applyChunk(tx, batch.platform_id, payload.batchId, services.env.APPLY_CHUNK_ROWS))) {
+      // The chunk's events are committed: wake the delivery worker instead of waiting for its poll.
+      nudgeWebhooks(services);
       await publishBatch(services, payload.batchId);
     }
     const now = new Date();
