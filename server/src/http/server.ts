@@ -5,8 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -16,7 +15,11 @@ import type { Principal } from '../modules/auth/principal.js';
 import type { Services } from '../services.js';
 import { authRoutes } from './auth.routes.js';
 import { readSessionCookie } from './cookies.js';
+import { graphqlRuntime } from './graphql-runtime.js';
+import { LIMIT_CODE, armorRules, isTokenLimitError, limitError, limitsFromEnv, parseOptions, prepareOperation } from './graphql-limits.js';
+import { httpErrorResponse } from './http-errors.js';
 import { requestOrigin } from './origin.js';
+import { batchCreateLimitPlugin, batchCreateWait, batchRateLimitedError, createRateLimiters } from './rate-limit.js';
 
 export interface HttpApp {
   server: Server;
@@ -34,24 +37,51 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const server = createServer(app);
+  const limits = limitsFromEnv(env);
+  const rules = armorRules(limits);
+  const limiters = createRateLimiters(env);
 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal; origin?: string }>(
     {
       schema,
-      connectionInitWaitTimeout: 10_000,
+      connectionInitWaitTimeout: env.WS_CONNECTION_INIT_TIMEOUT_MS,
       // Returning false closes the socket with 4403 Forbidden (graphql-ws).
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
+        const request = ctx.extra.request;
+        const origin = requestOrigin(env.PUBLIC_URL, request);
+        const sessionToken = readSessionCookie(request.headers.cookie);
+        // Browsers attach cookies to a WebSocket handshake from any page (no CORS, no preflight);
+        // a session carried by cookie is only honoured from our own pages (cross-site WebSocket hijacking).
+        if (typeof authorization !== 'string' && sessionToken && !sameHost(request.headers.origin, origin)) return false;
         const principal = await resolvePrincipal(
           services.orm.em.fork(),
           typeof authorization === 'string' ? authorization : undefined,
-          readSessionCookie(ctx.extra.request.headers.cookie),
+          sessionToken,
         );
         if (!principal) return false;
         ctx.extra.principal = principal;
-        ctx.extra.origin = requestOrigin(env.PUBLIC_URL, ctx.extra.request);
+        ctx.extra.origin = origin;
         return true;
+      },
+      // The same parse and validation as HTTP (token, depth, cost, alias and directive limits), and the
+      // same batch-creation rate limit for a mutation sent over the socket.
+      onSubscribe: async (ctx, _id, payload) => {
+        const prepared = prepareOperation(schema, payload.query, limits, rules);
+        if ('errors' in prepared) return prepared.errors;
+        const operation = graphqlRuntime.getOperationAST(prepared.document, payload.operationName);
+        const principal = ctx.extra.principal;
+        if (operation && principal) {
+          const wait = await batchCreateWait(limiters, principal, prepared.document, operation);
+          if (wait !== null) return [batchRateLimitedError(limiters, wait, false)];
+        }
+        return {
+          schema,
+          document: prepared.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       context: (ctx): GraphQLContext => {
         const principal = ctx.extra.principal;
@@ -70,11 +100,18 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    // Blocks simple (form-like) requests that a cross-site page could send with the session cookie.
     csrfPrevention: true,
+    // Every request is authenticated before parsing (the context refuses anonymous callers with 401),
+    // so introspection is open to a platform's own users and keys only; the schema is no secret.
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    parseOptions: parseOptions(limits),
+    validationRules: rules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      batchCreateLimitPlugin(limiters),
       {
         async serverWillStart() {
           return {
@@ -87,6 +124,12 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     ],
     formatError: (formatted, error) => {
       const code = formatted.extensions?.code;
+      // Apollo recodes every validation error GRAPHQL_VALIDATION_FAILED; a crossed limit keeps its own code.
+      if (formatted.extensions?.limit !== undefined) return { ...formatted, extensions: { ...formatted.extensions, code: LIMIT_CODE } };
+      if (code === 'GRAPHQL_PARSE_FAILED' && isTokenLimitError(formatted.message)) {
+        const { message, extensions } = limitError('tokens', limits.maxTokens);
+        return { message, extensions };
+      }
       if (code === 'INTERNAL_SERVER_ERROR') {
         logger.error({ err: error }, 'unexpected GraphQL error');
         return { message: 'Internal server error', extensions: { code } };
@@ -109,7 +152,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     }
   });
 
-  app.use('/auth', authRoutes(services));
+  app.use('/auth', authRoutes(services, limiters));
 
   app.use(
     '/graphql',
@@ -139,9 +182,15 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     });
   }
 
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (err instanceof GraphQLError) {
       res.status(400).json({ errors: [err.toJSON()] });
+      return;
+    }
+    // Refused request bodies (too large, not JSON) are the client's doing: a coded 4xx, not a 500.
+    const refused = httpErrorResponse(err, req.path.startsWith('/graphql'));
+    if (refused) {
+      res.status(refused.status).json(refused.body);
       return;
     }
     logger.error({ err }, 'unhandled HTTP error');
@@ -155,4 +204,14 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
       await new Promise<void>((done) => wss.close(() => done()));
     },
   };
+}
+
+/** Whether a handshake's Origin header names the host the server answers as (no Origin: not a browser). */
+function sameHost(originHeader: string | undefined, serverOrigin: string): boolean {
+  if (!originHeader) return true;
+  try {
+    return new URL(originHeader).host === new URL(serverOrigin).host;
+  } catch {
+    return false;
+  }
 }

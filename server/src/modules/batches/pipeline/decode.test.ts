@@ -111,4 +111,19 @@ describe('createDecoder', () => {
     expect(error).toBeNull();
     expect(text).toBe(`${valid}a\uFFFDb`);
   });
+
+  // Corpus case invalid-utf8.csv: a UTF-8 file with one Windows-1252 byte was read entirely as
+  // Windows-1252, so "omar@şirket.example" became the valid but wrong "omar@åÿirket.example".
+  it('keeps a mostly UTF-8 file UTF-8 when a stray byte comes early; only that byte is replaced', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('acct_1,Café Crème,Léa\nacct_2,M'),
+      Buffer.from([0xfc]), // "ü" in Windows-1252
+      Buffer.from('ller,omar@şirket.example\n'),
+    ]);
+    for (const chunks of [[bytes], split(bytes, 1)]) {
+      const { text, error } = await decode(chunks);
+      expect(error).toBeNull();
+      expect(text).toBe('acct_1,Café Crème,Léa\nacct_2,M\uFFFDller,omar@şirket.example\n');
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { encode } from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { detectEncoding, isAscii, utf8OrWindows1252, validUtf8Length } from './detect.js';
+import { detectEncoding, isAscii, utf8Evidence, utf8OrWindows1252, validUtf8Length } from './detect.js';
 
 const CSV = 'Account ID,Business Name,Email Address (please add or replace)\nacct_1,Café Müller,a@b.co\n';
 
@@ -83,5 +83,26 @@ describe('isAscii / utf8OrWindows1252', () => {
   it('chooses between UTF-8 and Windows-1252', () => {
     expect(utf8OrWindows1252(Buffer.from('é,x'))).toBe('utf8');
     expect(utf8OrWindows1252(encode('é,x', 'windows-1252'))).toBe('windows1252');
+  });
+
+  it('lets the majority decide when UTF-8 has stray bytes', () => {
+    const mostlyUtf8 = Buffer.concat([Buffer.from('Café Crème, Léa, '), Buffer.from([0xfc]), Buffer.from('ller')]);
+    expect(utf8OrWindows1252(mostlyUtf8)).toBe('utf8');
+    expect(detectEncoding(mostlyUtf8)).toBe('utf8');
+    // Windows-1252 text that happens to contain one valid UTF-8 pair ("Ã©") stays Windows-1252.
+    const mostly1252 = encode('Café, Crème, Müller, Ã©', 'windows-1252');
+    expect(utf8OrWindows1252(mostly1252)).toBe('windows1252');
+    expect(detectEncoding(mostly1252)).toBe('windows1252');
+  });
+});
+
+describe('utf8Evidence', () => {
+  it('counts well-formed sequences and bytes that cannot be UTF-8, ignoring a cut final sequence', () => {
+    expect(utf8Evidence(Buffer.from('aé✔😀'))).toEqual({ multibyte: 3, invalid: 0 });
+    expect(utf8Evidence(Buffer.from([0xe9, 0x61, 0xc3, 0xa9, 0xff]))).toEqual({ multibyte: 1, invalid: 2 });
+    // overlong "/" and an encoded surrogate are invalid, byte by byte
+    expect(utf8Evidence(Buffer.from([0xc0, 0xaf]))).toEqual({ multibyte: 0, invalid: 2 });
+    expect(utf8Evidence(Buffer.from([0xed, 0xa0, 0x80]))).toEqual({ multibyte: 0, invalid: 3 });
+    expect(utf8Evidence(Buffer.from('a✔').subarray(0, 3))).toEqual({ multibyte: 0, invalid: 0 });
   });
 });

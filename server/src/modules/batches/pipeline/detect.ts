@@ -68,6 +68,56 @@ function isUtf8Prefix(buf: Buffer): boolean {
   return n >= 0 && buf.length - n <= 3;
 }
 
+/**
+ * Counts the well-formed multi-byte UTF-8 sequences of `buf` and the bytes that cannot be part of one
+ * (each counted and skipped on its own). A sequence cut by the end of `buf` counts as neither: a
+ * window can end in the middle of a character.
+ */
+export function utf8Evidence(buf: Buffer): { multibyte: number; invalid: number } {
+  let multibyte = 0;
+  let invalid = 0;
+  let i = 0;
+  while (i < buf.length) {
+    if (buf[i] < 0x80) {
+      i += 1;
+      continue;
+    }
+    const length = sequenceLength(buf[i]);
+    if (length > 1 && i + length > buf.length) break; // cut by the end of the window
+    if (length > 1 && validUtf8Length(buf.subarray(i, i + length)) === length) {
+      multibyte += 1;
+      i += length;
+    } else {
+      invalid += 1;
+      i += 1;
+    }
+  }
+  return { multibyte, invalid };
+}
+
+/** Bytes of the UTF-8 sequence a lead byte announces; 1 for bytes that cannot start one. */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 1;
+}
+
+/**
+ * UTF-8 or Windows-1252 for bytes that are not pure ASCII. Valid UTF-8 is UTF-8. Otherwise the
+ * majority decides: genuine Windows-1252 text almost never forms valid multi-byte UTF-8 sequences
+ * (an accented letter is followed by ASCII), while a UTF-8 file with a few stray bytes (a name pasted
+ * from an older file) is mostly valid sequences. Reading such a file as Windows-1252 would turn every
+ * accented name into mojibake and, worse, could turn an internationalized domain into another valid
+ * one (UTF-8 "ş" read as Windows-1252 is "ÅŸ", two letters); read as UTF-8, only the stray bytes
+ * become U+FFFD and fail validation in their own cells.
+ */
+function utf8Wins(buf: Buffer): boolean {
+  if (isUtf8Prefix(buf)) return true;
+  const { multibyte, invalid } = utf8Evidence(buf);
+  return multibyte > invalid;
+}
+
 /** UTF-16 text that is mostly ASCII (a CSV header always is) has a NUL in every other byte. */
 function detectUtf16WithoutBom(buf: Buffer): 'utf16le' | 'utf16be' | null {
   const n = Math.min(buf.length, UTF16_WINDOW) & ~1;
@@ -93,7 +143,8 @@ function isForeignControl(b: number): boolean {
  * Guesses the encoding of a file from its first bytes (the caller bounds the prefix, e.g. 64 KiB).
  * Byte-order marks win; then known binary signatures; then the NUL pattern of BOM-less UTF-16;
  * then NUL bytes or many control characters mean binary; then valid UTF-8 (pure ASCII included)
- * means `utf8` and anything else is taken as Windows-1252, what Excel writes for "CSV (Comma delimited)".
+ * means `utf8`, and so does mostly valid UTF-8 (see {@link utf8OrWindows1252}); anything else is taken as
+ * Windows-1252, what Excel writes for "CSV (Comma delimited)".
  */
 export function detectEncoding(prefix: Buffer): DetectedEncoding {
   if (startsWith(prefix, [0xef, 0xbb, 0xbf])) return 'utf8';
@@ -108,7 +159,7 @@ export function detectEncoding(prefix: Buffer): DetectedEncoding {
     if (isForeignControl(b)) controls += 1;
   }
   if (controls > prefix.length * 0.01) return 'binary';
-  return isUtf8Prefix(prefix) ? 'utf8' : 'windows1252';
+  return utf8Wins(prefix) ? 'utf8' : 'windows1252';
 }
 
 /** Whether every byte is ASCII, in which case UTF-8 and Windows-1252 read it the same way. */
@@ -117,7 +168,10 @@ export function isAscii(buf: Buffer): boolean {
   return true;
 }
 
-/** Chooses between UTF-8 and Windows-1252 for bytes that contain non-ASCII (see {@link detectEncoding}). */
+/**
+ * Chooses between UTF-8 and Windows-1252 for bytes that contain non-ASCII: valid UTF-8, or more
+ * well-formed multi-byte sequences than invalid bytes, is UTF-8 (invalid bytes then decode to U+FFFD).
+ */
 export function utf8OrWindows1252(window: Buffer): 'utf8' | 'windows1252' {
-  return isUtf8Prefix(window) ? 'utf8' : 'windows1252';
+  return utf8Wins(window) ? 'utf8' : 'windows1252';
 }

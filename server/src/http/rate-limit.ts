@@ -1,0 +1,145 @@
+import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
+import type { DocumentNode, FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, SelectionSetNode } from 'graphql';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Env } from '../config/env.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { Role } from '../modules/auth/dashboard-user.entity.js';
+import type { Principal } from '../modules/auth/principal.js';
+import { graphqlRuntime } from './graphql-runtime.js';
+
+const { GraphQLError: GraphQLErrorClass, Kind } = graphqlRuntime;
+
+/** The `extensions.code` (GraphQL) and `error.code` (plain HTTP) of a request refused by a rate limit. */
+export const RATE_LIMITED = 'RATE_LIMITED';
+
+/** The mutation whose calls are counted per platform. */
+const BATCH_CREATE_FIELD = 'createUploadBatch';
+
+/**
+ * Per-process counters (memory store). Several instances each count on their own, which multiplies
+ * the allowance by the number of instances; the Redis store of the same library is the drop-in for
+ * a shared count when REDIS_URL deployments need one.
+ */
+export interface RateLimiters {
+  /** Failed sign-ins per client IP + email. */
+  signIn: RateLimiterMemory;
+  /** Upload batches created per platform. */
+  batchCreate: RateLimiterMemory;
+  env: Pick<Env, 'SIGN_IN_RATE_LIMIT' | 'SIGN_IN_RATE_WINDOW_SECONDS' | 'BATCH_CREATE_RATE_LIMIT' | 'BATCH_CREATE_RATE_WINDOW_SECONDS'>;
+}
+
+export function createRateLimiters(env: Env): RateLimiters {
+  return {
+    signIn: new RateLimiterMemory({ keyPrefix: 'sign-in', points: env.SIGN_IN_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS }),
+    batchCreate: new RateLimiterMemory({
+      keyPrefix: 'batch-create',
+      points: env.BATCH_CREATE_RATE_LIMIT,
+      duration: env.BATCH_CREATE_RATE_WINDOW_SECONDS,
+    }),
+    env,
+  };
+}
+
+/**
+ * Takes `points` from `key`. Returns null when allowed, else the whole seconds to wait (at least 1,
+ * what a Retry-After header carries).
+ */
+export async function take(limiter: RateLimiterMemory, key: string, points = 1): Promise<number | null> {
+  try {
+    await limiter.consume(key, points);
+    return null;
+  } catch (err) {
+    if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+    throw err;
+  }
+}
+
+/** Key of the sign-in counter: the client address and the email as the account lookup reads it. */
+export function signInKey(ip: string | undefined, email: string): string {
+  return `${ip ?? 'unknown'}|${email.trim().toLowerCase()}`;
+}
+
+function minutes(seconds: number): string {
+  if (seconds % 60 !== 0) return `${seconds} seconds`;
+  const m = seconds / 60;
+  return m === 1 ? 'minute' : `${m} minutes`;
+}
+
+export function signInLimitedMessage(env: RateLimiters['env'], waitSeconds: number): string {
+  return (
+    `Too many failed sign-ins for this email from your address (at most ${env.SIGN_IN_RATE_LIMIT} every ` +
+    `${minutes(env.SIGN_IN_RATE_WINDOW_SECONDS)}). Try again in ${waitSeconds} seconds.`
+  );
+}
+
+function batchLimitedMessage(env: RateLimiters['env'], waitSeconds: number): string {
+  return (
+    `Too many upload batches created for your platform (at most ${env.BATCH_CREATE_RATE_LIMIT} every ` +
+    `${minutes(env.BATCH_CREATE_RATE_WINDOW_SECONDS)}). Try again in ${waitSeconds} seconds.`
+  );
+}
+
+/** Counts the root fields named `name` in an operation, through fragments, aliases included. */
+export function rootFieldCount(document: DocumentNode, operation: OperationDefinitionNode, name: string): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const seen = new Set<string>();
+  const count = (set: SelectionSetNode): number => {
+    let n = 0;
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) n += s.name.value === name ? 1 : 0;
+      else if (s.kind === Kind.INLINE_FRAGMENT) n += count(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        // A fragment spread twice at the root merges into one set of fields: count it once.
+        seen.add(s.name.value);
+        const f = fragments.get(s.name.value);
+        if (f) n += count(f.selectionSet);
+      }
+    }
+    return n;
+  };
+  return count(operation.selectionSet);
+}
+
+/**
+ * Counts the batch creations of a mutation against its platform. Only ADMIN callers count: a viewer
+ * is refused by the resolver anyway and must not use up the allowance of the platform's admins.
+ * Returns the seconds to wait when the allowance is used up, else null.
+ */
+export async function batchCreateWait(
+  limiters: RateLimiters,
+  principal: Principal,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): Promise<number | null> {
+  if (operation.operation !== 'mutation' || principal.role !== Role.ADMIN) return null;
+  const calls = rootFieldCount(document, operation, BATCH_CREATE_FIELD);
+  if (calls === 0) return null;
+  return take(limiters.batchCreate, principal.platformId, calls);
+}
+
+/** The GraphQL error of a refused batch creation; `http` adds the 429 status and Retry-After for Apollo. */
+export function batchRateLimitedError(limiters: RateLimiters, waitSeconds: number, http: boolean): GraphQLError {
+  return new GraphQLErrorClass(batchLimitedMessage(limiters.env, waitSeconds), {
+    extensions: {
+      code: RATE_LIMITED,
+      retryAfterSeconds: waitSeconds,
+      ...(http ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(waitSeconds)]]) } } : {}),
+    },
+  });
+}
+
+/** Apollo plugin: refuses a mutation that would create more batches than the platform may (429). */
+export function batchCreateLimitPlugin(limiters: RateLimiters): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, contextValue }) {
+          if (!operation) return;
+          const wait = await batchCreateWait(limiters, contextValue.principal, document, operation);
+          if (wait !== null) throw batchRateLimitedError(limiters, wait, true);
+        },
+      };
+    },
+  };
+}
