@@ -1,6 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
-import { Layout } from './components/Layout';
+import { focusNextPage, Layout } from './components/Layout';
 import { ErrorState, LoadingState } from './components/ui';
 import { ViewerQuery } from './graphql/documents';
 import { I18nProvider } from './i18n/i18n';
@@ -44,6 +44,7 @@ function Root() {
     (next: string) => {
       renew();
       setAuthLost(false);
+      focusNextPage();
       navigate(next, { replace: true });
     },
     [renew],

@@ -5,7 +5,7 @@ import { StatusBadge } from './ui';
 
 /** A table of batches: status, file name, created, counts. */
 export function BatchTable({ batches, caption }: { batches: readonly Batch[]; caption: string }) {
-  const { t, number, dateTime } = useI18n();
+  const { t, number, date, time, dateTime } = useI18n();
   return (
     <div className="table-wrap">
       <table className="table">
@@ -45,7 +45,10 @@ export function BatchTable({ batches, caption }: { batches: readonly Batch[]; ca
                 <StatusBadge status={batch.status} />
               </td>
               <td>
-                <time dateTime={batch.createdAt}>{dateTime(batch.createdAt)}</time>
+                <time dateTime={batch.createdAt} title={dateTime(batch.createdAt)}>
+                  <span className="nowrap">{date(batch.createdAt)}</span>
+                  <span className="muted small block">{time(batch.createdAt)}</span>
+                </time>
               </td>
               <td className="num">{number(batch.summary.totalRows)}</td>
               <td className="num">{number(batch.summary.additions)}</td>

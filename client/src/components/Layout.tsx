@@ -12,6 +12,14 @@ const NAV = [
   { to: '/webhooks', key: 'nav.webhooks', match: (p: string) => p.startsWith('/webhooks') },
 ] as const;
 
+/** Set by a sign-in: the first page after it takes the focus, as a navigation would. */
+let focusFirstPage = false;
+
+/** The next page shown moves the focus to its heading (after sign-in, the sign-in form is gone). */
+export function focusNextPage(): void {
+  focusFirstPage = true;
+}
+
 export function Layout({ pathname, children }: { pathname: string; children: ReactNode }) {
   const { t } = useI18n();
   const { viewer, isAdmin, signOut } = useSession();
@@ -24,7 +32,8 @@ export function Layout({ pathname, children }: { pathname: string; children: Rea
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
-      return;
+      if (!focusFirstPage) return;
+      focusFirstPage = false;
     }
     window.scrollTo(0, 0);
     document.querySelector<HTMLElement>('main h1')?.focus();

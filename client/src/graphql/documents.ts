@@ -62,7 +62,7 @@ export type FileError = NonNullable<Batch['fileError']>;
 
 export const BatchRowFields = graphql(`
   fragment BatchRowFields on BatchRow {
-    rowNumber accountId newEmail currentEmail change applyStatus
+    rowNumber accountId businessName newEmail currentEmail change applyStatus
     issues { code severity message }
   }
 `);
@@ -177,15 +177,26 @@ export const CancelUploadBatchMutation = graphql(
 );
 
 export const WebhookEndpointsQuery = graphql(`
-  query WebhookEndpoints {
-    webhookEndpoints { id url description createdAt }
+  query WebhookEndpoints($deliveries: Int!) {
+    webhookEndpoints {
+      id url description createdAt enabled disabledReason failingSince
+      deliverySummary { delivered pending failed }
+      deliveries(first: $deliveries) {
+        totalCount
+        edges {
+          node { eventId eventType status attempts createdAt deliveredAt lastAttemptAt nextAttemptAt lastStatusCode lastError }
+        }
+      }
+    }
   }
 `);
 export type WebhookEndpoint = ResultOf<typeof WebhookEndpointsQuery>['webhookEndpoints'][number];
+export type WebhookDelivery = WebhookEndpoint['deliveries']['edges'][number]['node'];
+export type WebhookDeliveryStatus = WebhookDelivery['status'];
 
 export const WebhookCountQuery = graphql(`
   query WebhookCount {
-    webhookEndpoints { id }
+    webhookEndpoints { id enabled }
   }
 `);
 
@@ -197,6 +208,8 @@ export const CreateWebhookEndpointMutation = graphql(`
     }
   }
 `);
+
+export type CreatedWebhookEndpoint = ResultOf<typeof CreateWebhookEndpointMutation>['createWebhookEndpoint'];
 
 export const DeleteWebhookEndpointMutation = graphql(`
   mutation DeleteWebhookEndpoint($id: ID!) {

@@ -21,6 +21,7 @@ export interface I18n {
   percent(ratio: number): string;
   date(iso: string | Date): string;
   dateTime(iso: string | Date): string;
+  time(iso: string | Date): string;
   duration(seconds: number): string;
   bytes(value: number): string;
 }
@@ -59,6 +60,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     const percentFormat = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 });
     const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium' });
     const dateTimeFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+    const timeFormat = new Intl.DateTimeFormat(lang, { timeStyle: 'short' });
     const plural = new Intl.PluralRules(lang);
     const interpolate = (text: string, vars?: Vars) =>
       vars
@@ -82,6 +84,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       percent: (ratio) => percentFormat.format(ratio),
       date: (iso) => dateFormat.format(typeof iso === 'string' ? new Date(iso) : iso),
       dateTime: (iso) => dateTimeFormat.format(typeof iso === 'string' ? new Date(iso) : iso),
+      time: (iso) => timeFormat.format(typeof iso === 'string' ? new Date(iso) : iso),
       duration: (seconds) => {
         const s = Math.max(0, Math.round(seconds));
         if (s < 60) return unit('second', s);

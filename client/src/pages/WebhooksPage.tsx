@@ -1,16 +1,31 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { EmptyState, ErrorState, LoadingState, Notice, PageHeader, Spinner } from '../components/ui';
-import { CreateWebhookEndpointMutation, DeleteWebhookEndpointMutation, type WebhookEndpoint, WebhookEndpointsQuery } from '../graphql/documents';
+import {
+  type CreatedWebhookEndpoint,
+  CreateWebhookEndpointMutation,
+  DeleteWebhookEndpointMutation,
+  type WebhookDelivery,
+  type WebhookDeliveryStatus,
+  type WebhookEndpoint,
+  WebhookEndpointsQuery,
+} from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
 import { isFeatureMissing } from '../lib/graphql-client';
 import { useSession } from '../session';
 
+/** Deliveries listed per endpoint; older ones stay in the API (`deliveries(after:)`). */
+const RECENT_DELIVERIES = 10;
+
 export function WebhooksPage() {
   const { t } = useI18n();
   const { isAdmin } = useSession();
-  const [{ data, error, fetching }, refetch] = useQuery({ query: WebhookEndpointsQuery, requestPolicy: 'cache-and-network' });
-  const [created, setCreated] = useState<{ endpoint: WebhookEndpoint; secret: string } | null>(null);
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: WebhookEndpointsQuery,
+    variables: { deliveries: RECENT_DELIVERIES },
+    requestPolicy: 'cache-and-network',
+  });
+  const [created, setCreated] = useState<CreatedWebhookEndpoint | null>(null);
   const reload = () => refetch({ requestPolicy: 'network-only' });
 
   return (
@@ -32,7 +47,14 @@ export function WebhooksPage() {
             <Notice>{t('webhooks.viewerReason')}</Notice>
           )}
           <section className="section" aria-labelledby="endpoints-title">
-            <h2 id="endpoints-title">{t('webhooks.list.title')}</h2>
+            <div className="section-header">
+              <h2 id="endpoints-title">{t('webhooks.list.title')}</h2>
+              {data && data.webhookEndpoints.length > 0 ? (
+                <button type="button" className="button button-ghost" onClick={reload} disabled={fetching}>
+                  {t('common.refresh')}
+                </button>
+              ) : null}
+            </div>
             {error && !data ? (
               <ErrorState error={error} onRetry={reload} />
             ) : !data ? (
@@ -42,17 +64,16 @@ export function WebhooksPage() {
             ) : data.webhookEndpoints.length === 0 ? (
               <EmptyState title={t('webhooks.empty.title')}>{t('webhooks.empty.body')}</EmptyState>
             ) : (
-              <EndpointTable endpoints={data.webhookEndpoints} canDelete={isAdmin} onDeleted={reload} />
+              <EndpointList endpoints={data.webhookEndpoints} canDelete={isAdmin} onDeleted={reload} />
             )}
           </section>
-          <p className="muted small">{t('webhooks.deliveriesLater')}</p>
         </>
       )}
     </>
   );
 }
 
-function CreateEndpointForm({ onCreated }: { onCreated(result: { endpoint: WebhookEndpoint; secret: string }): void }) {
+function CreateEndpointForm({ onCreated }: { onCreated(result: CreatedWebhookEndpoint): void }) {
   const { t } = useI18n();
   const urlId = useId();
   const descriptionId = useId();
@@ -118,7 +139,7 @@ function CreateEndpointForm({ onCreated }: { onCreated(result: { endpoint: Webho
   );
 }
 
-function SecretOnce({ endpoint, secret, onDone }: { endpoint: WebhookEndpoint; secret: string; onDone(): void }) {
+function SecretOnce({ endpoint, secret, onDone }: { endpoint: CreatedWebhookEndpoint['endpoint']; secret: string; onDone(): void }) {
   const { t } = useI18n();
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
   const secretId = useId();
@@ -165,61 +186,161 @@ function SecretOnce({ endpoint, secret, onDone }: { endpoint: WebhookEndpoint; s
   );
 }
 
-function EndpointTable({ endpoints, canDelete, onDeleted }: { endpoints: readonly WebhookEndpoint[]; canDelete: boolean; onDeleted(): void }) {
-  const { t, dateTime } = useI18n();
+const DELIVERY_TONE: Record<WebhookDeliveryStatus, string> = { DELIVERED: 'success', PENDING: 'info', FAILED: 'danger' };
+
+/** One card per endpoint: its state, its delivery counts, its latest deliveries. */
+function EndpointList({ endpoints, canDelete, onDeleted }: { endpoints: readonly WebhookEndpoint[]; canDelete: boolean; onDeleted(): void }) {
   const [{ fetching, error }, remove] = useMutation(DeleteWebhookEndpointMutation);
   const [deleting, setDeleting] = useState<string | null>(null);
+  const { t } = useI18n();
+
+  const onDelete = async (endpoint: WebhookEndpoint) => {
+    if (!window.confirm(t('webhooks.delete.confirm', { url: endpoint.url }))) return;
+    setDeleting(endpoint.id);
+    const result = await remove({ id: endpoint.id });
+    setDeleting(null);
+    if (result.data) onDeleted();
+  };
 
   return (
     <>
       {error ? <ErrorState error={error} /> : null}
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="visually-hidden">{t('webhooks.list.title')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('webhooks.col.url')}</th>
-              <th scope="col">{t('webhooks.col.description')}</th>
-              <th scope="col">{t('webhooks.col.created')}</th>
-              {canDelete ? (
-                <th scope="col">
-                  <span className="visually-hidden">{t('webhooks.col.actions')}</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {endpoints.map((endpoint) => (
-              <tr key={endpoint.id}>
-                <td className="mono break">{endpoint.url}</td>
-                <td>{endpoint.description || <span className="muted">—</span>}</td>
-                <td>
-                  <time dateTime={endpoint.createdAt}>{dateTime(endpoint.createdAt)}</time>
-                </td>
-                {canDelete ? (
-                  <td className="num">
-                    <button
-                      type="button"
-                      className="button button-danger-ghost"
-                      disabled={fetching && deleting === endpoint.id}
-                      aria-label={t('webhooks.delete.label', { url: endpoint.url })}
-                      onClick={async () => {
-                        if (!window.confirm(t('webhooks.delete.confirm', { url: endpoint.url }))) return;
-                        setDeleting(endpoint.id);
-                        const result = await remove({ id: endpoint.id });
-                        setDeleting(null);
-                        if (result.data) onDeleted();
-                      }}
-                    >
-                      {t('webhooks.delete')}
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ul className="endpoint-list">
+        {endpoints.map((endpoint) => (
+          <li key={endpoint.id}>
+            <EndpointCard
+              endpoint={endpoint}
+              deleting={fetching && deleting === endpoint.id}
+              onDelete={canDelete ? () => void onDelete(endpoint) : undefined}
+            />
+          </li>
+        ))}
+      </ul>
     </>
+  );
+}
+
+function EndpointCard({ endpoint, deleting, onDelete }: { endpoint: WebhookEndpoint; deleting: boolean; onDelete?: () => void }) {
+  const { t, number, dateTime } = useI18n();
+  const titleId = useId();
+  const s = endpoint.deliverySummary;
+  const deliveries = endpoint.deliveries.edges.map((edge) => edge.node);
+
+  return (
+    <article className="card endpoint" aria-labelledby={titleId}>
+      <div className="endpoint-head">
+        <div className="endpoint-title">
+          <h3 id={titleId} className="mono break">
+            {endpoint.url}
+          </h3>
+          <p className="muted small">
+            {endpoint.description ? `${endpoint.description} · ` : null}
+            {t('webhooks.created', { at: dateTime(endpoint.createdAt) })}
+          </p>
+        </div>
+        <div className="endpoint-actions">
+          {endpoint.enabled ? (
+            <span className="badge badge-success">{t('webhooks.enabled')}</span>
+          ) : (
+            <span className="badge badge-neutral">{t('webhooks.disabled')}</span>
+          )}
+          {onDelete ? (
+            <button
+              type="button"
+              className="button button-danger-ghost"
+              disabled={deleting}
+              aria-label={t('webhooks.delete.label', { url: endpoint.url })}
+              onClick={onDelete}
+            >
+              {t('webhooks.delete')}
+            </button>
+          ) : null}
+        </div>
+      </div>
+      {!endpoint.enabled && endpoint.disabledReason ? (
+        <Notice tone="warning">{t('webhooks.disabledReason', { reason: endpoint.disabledReason })}</Notice>
+      ) : null}
+      {endpoint.enabled && endpoint.failingSince ? (
+        <Notice tone="warning">{t('webhooks.failingSince', { at: dateTime(endpoint.failingSince) })}</Notice>
+      ) : null}
+      <dl className="inline-facts">
+        <div>
+          <dt>{t('webhooks.summary.delivered')}</dt>
+          <dd>{number(s.delivered)}</dd>
+        </div>
+        <div>
+          <dt>{t('webhooks.summary.pending')}</dt>
+          <dd>{number(s.pending)}</dd>
+        </div>
+        <div>
+          <dt>{t('webhooks.summary.failed')}</dt>
+          <dd className={s.failed > 0 ? 'text-danger' : undefined}>{number(s.failed)}</dd>
+        </div>
+      </dl>
+      <h4 className="endpoint-subtitle">{t('webhooks.deliveries.title')}</h4>
+      {deliveries.length === 0 ? (
+        <p className="muted small">{t('webhooks.deliveries.empty')}</p>
+      ) : (
+        <DeliveryTable deliveries={deliveries} total={endpoint.deliveries.totalCount} />
+      )}
+    </article>
+  );
+}
+
+function DeliveryTable({ deliveries, total }: { deliveries: readonly WebhookDelivery[]; total: number }) {
+  const { t, tn, number, dateTime } = useI18n();
+  return (
+    <div className="table-wrap">
+      <table className="table table-compact">
+        <caption className="visually-hidden">{t('webhooks.deliveries.title')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('webhooks.deliveries.col.event')}</th>
+            <th scope="col">{t('webhooks.deliveries.col.status')}</th>
+            <th scope="col" className="num">
+              {t('webhooks.deliveries.col.attempts')}
+            </th>
+            <th scope="col">{t('webhooks.deliveries.col.response')}</th>
+            <th scope="col">{t('webhooks.deliveries.col.when')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {deliveries.map((delivery) => {
+            const when = delivery.deliveredAt ?? delivery.lastAttemptAt ?? delivery.createdAt;
+            return (
+              <tr key={delivery.eventId}>
+                <td>
+                  <span className="mono small">{delivery.eventId}</span>
+                  <div className="muted small">{delivery.eventType}</div>
+                </td>
+                <td>
+                  <span className={`badge badge-${DELIVERY_TONE[delivery.status]}`}>{t(`webhooks.delivery.${delivery.status}`)}</span>
+                </td>
+                <td className="num">{number(delivery.attempts)}</td>
+                <td>
+                  {delivery.lastStatusCode !== null ? (
+                    <span className="mono">HTTP {delivery.lastStatusCode}</span>
+                  ) : delivery.attempts === 0 ? (
+                    <span className="muted">{t('webhooks.deliveries.notYet')}</span>
+                  ) : (
+                    <span className="muted">{t('webhooks.deliveries.noResponse')}</span>
+                  )}
+                  {delivery.lastError && delivery.status !== 'DELIVERED' ? <div className="muted small break">{delivery.lastError}</div> : null}
+                  {delivery.status === 'PENDING' && delivery.nextAttemptAt ? (
+                    <div className="muted small">{t('webhooks.deliveries.next', { at: dateTime(delivery.nextAttemptAt) })}</div>
+                  ) : null}
+                </td>
+                <td>
+                  <time dateTime={when}>{dateTime(when)}</time>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {total > deliveries.length ? (
+        <p className="table-foot muted small">{t('webhooks.deliveries.more', { shown: number(deliveries.length), total: tn('webhooks.deliveries.count', total) })}</p>
+      ) : null}
+    </div>
   );
 }

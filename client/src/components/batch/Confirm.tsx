@@ -56,7 +56,7 @@ function ConfirmDialog({ batch, onClose, onConfirmed }: { batch: Batch; onClose(
   const [{ fetching, error }, confirm] = useMutation(ConfirmUploadBatchMutation);
   const s = batch.summary;
   const changes = s.additions + s.replacements;
-  const endpoints = hooks?.webhookEndpoints.length ?? null;
+  const endpoints = hooks ? hooks.webhookEndpoints.filter((endpoint) => endpoint.enabled).length : null;
 
   useEffect(() => {
     const dialog = dialogRef.current;

@@ -47,12 +47,12 @@ export function SummaryCards({ batch }: { batch: Batch }) {
 }
 
 export function Completion({ batch }: { batch: Batch }) {
-  const { t, number } = useI18n();
+  const { t, tn, number } = useI18n();
   const s = batch.summary;
   return (
     <section className="section card card-success" aria-labelledby="done-title">
       <h2 id="done-title">{t('done.title')}</h2>
-      <p>{t('done.body', { applied: number(s.applied) })}</p>
+      <p>{tn('done.body', s.applied)}</p>
       <div className="stats">
         <div className="stat stat-success">
           <span className="stat-label">{t('summary.applied')}</span>

@@ -7,7 +7,10 @@ import { useI18n } from '../../i18n/i18n';
 import { Spinner } from '../ui';
 
 const PAGE_SIZE = 500;
-const ROW_HEIGHT = 44;
+const ROW_HEIGHT = 52;
+/** The sticky header row and the "no row matches" message, for sizing a short list. */
+const HEAD_HEIGHT = 40;
+const EMPTY_HEIGHT = 72;
 
 export interface RowsPage {
   rows: readonly BatchRow[];
@@ -102,7 +105,7 @@ export function VirtualRows({
   onNeedMore,
   showApply,
   label,
-  height = 480,
+  height: maxHeight = 480,
 }: {
   rows: readonly BatchRow[];
   total: number | null;
@@ -111,6 +114,7 @@ export function VirtualRows({
   onNeedMore?: () => void;
   showApply: boolean;
   label: string;
+  /** The most the list takes before it scrolls; a short list takes only what it needs. */
   height?: number;
 }) {
   const { t, tn, number } = useI18n();
@@ -130,6 +134,8 @@ export function VirtualRows({
   }, [onNeedMore, hasMore, loading, lastIndex, rows.length]);
 
   const gridClass = `vrows-grid${showApply ? ' vrows-with-apply' : ''}`;
+  const empty = !loading && rows.length === 0;
+  const height = Math.min(maxHeight, HEAD_HEIGHT + (empty ? EMPTY_HEIGHT : Math.max(count, 1) * ROW_HEIGHT) + 2);
 
   return (
     <div className="vrows">
@@ -142,8 +148,8 @@ export function VirtualRows({
                 {t('rows.col.row')}
               </th>
               <th scope="col">{t('rows.col.account')}</th>
-              <th scope="col">{t('rows.col.newEmail')}</th>
               <th scope="col">{t('rows.col.currentEmail')}</th>
+              <th scope="col">{t('rows.col.newEmail')}</th>
               <th scope="col">{t('rows.col.change')}</th>
               <th scope="col">{t('rows.col.issues')}</th>
               {showApply ? <th scope="col">{t('rows.col.apply')}</th> : null}
@@ -169,14 +175,33 @@ export function VirtualRows({
                   style={{ transform: `translateY(${item.start}px)`, height: item.size }}
                 >
                   <td className="num mono">{row.rowNumber}</td>
-                  <td className="mono ellipsis" title={row.accountId ?? ''}>
-                    {row.accountId || <span className="muted">—</span>}
-                  </td>
-                  <td className="ellipsis" title={row.newEmail ?? ''}>
-                    {row.newEmail || <span className="muted">—</span>}
+                  <td className="vrows-account">
+                    <span className="ellipsis vrows-business" title={row.businessName ?? ''}>
+                      {row.businessName || <span className="muted">{t('rows.noBusinessName')}</span>}
+                    </span>
+                    <span className="ellipsis mono small muted" title={row.accountId ?? ''}>
+                      {row.accountId || '—'}
+                    </span>
                   </td>
                   <td className="ellipsis" title={row.currentEmail ?? ''}>
-                    {row.currentEmail || <span className="muted">—</span>}
+                    {row.currentEmail || <span className="muted">{t('rows.noEmail')}</span>}
+                  </td>
+                  <td className="ellipsis" title={row.newEmail ?? t('rows.blankEmail')}>
+                    {row.newEmail ? (
+                      <>
+                        <span className="vrows-arrow" aria-hidden="true">
+                          →
+                        </span>
+                        <span className={row.change === 'ADD' || row.change === 'REPLACE' ? 'vrows-new-email' : undefined}>{row.newEmail}</span>
+                      </>
+                    ) : (
+                      <>
+                        <span className="muted" aria-hidden="true">
+                          —
+                        </span>
+                        <span className="visually-hidden">{t('rows.blankEmail')}</span>
+                      </>
+                    )}
                   </td>
                   <td>
                     <span className={`chip chip-${row.change.toLowerCase()}`}>{t(`change.${row.change}`)}</span>
@@ -207,7 +232,7 @@ export function VirtualRows({
             })}
           </tbody>
         </table>
-        {!loading && rows.length === 0 ? <p className="vrows-empty">{t('rows.empty')}</p> : null}
+        {empty ? <p className="vrows-empty">{t('rows.empty')}</p> : null}
       </section>
       <p className="vrows-foot" aria-live="polite">
         {total === null
