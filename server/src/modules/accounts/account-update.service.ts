@@ -4,35 +4,8 @@ import { emailsEqual, normalizeEmail } from '../batches/pipeline/email.js';
 import { accountUpdatedEvent, recordEvents } from '../events/account-event.js';
 import { nudgeWebhooks } from '../webhooks/webhook.topics.js';
 import type { ConnectedAccountType } from './account.types.js';
+import { ACCOUNT_COLUMNS, type AccountRow, accountFromRow } from './account.row.js';
 import { isEligibleStatus } from './connected-account.entity.js';
-
-interface Row {
-  id: string;
-  business_name: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  user_claimed_email: boolean | number;
-  status: string;
-  version: number;
-  updated_at: Date | number;
-}
-
-const COLUMNS = 'id, business_name, first_name, last_name, email, user_claimed_email, status, version, updated_at';
-
-function toType(r: Row): ConnectedAccountType {
-  return {
-    id: r.id,
-    businessName: r.business_name,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    email: r.email,
-    userClaimedEmail: Boolean(r.user_claimed_email),
-    eligible: isEligibleStatus(r.status),
-    status: r.status,
-    updatedAt: new Date(r.updated_at),
-  };
-}
 
 /**
  * Edits one account's email through the upload rules and records the same
@@ -51,19 +24,19 @@ export async function updateAccountEmail(
     email = check.email;
   }
   const updated = await services.db.transaction(async (tx) => {
-    const [before] = await tx.query<Row>(`select ${COLUMNS} from connected_account where platform_id = $1 and id = $2`, [platformId, id]);
+    const [before] = await tx.query<AccountRow>(`select ${ACCOUNT_COLUMNS} from connected_account where platform_id = $1 and id = $2`, [platformId, id]);
     if (!before) throw notFound('Connected account');
     if (!isEligibleStatus(before.status)) {
       throw badInput('This account is closed or rejected and cannot receive communications.', { issue: 'ACCOUNT_NOT_ELIGIBLE' });
     }
     const same = before.email === null ? email === null : email !== null && emailsEqual(before.email, email);
-    if (same) return toType(before);
+    if (same) return accountFromRow(before);
     const now = new Date();
     await tx.execute(
       'update connected_account set email = $1, version = version + 1, updated_at = $2 where platform_id = $3 and id = $4 and version = $5',
       [email, now, platformId, id, before.version],
     );
-    const after: Row = { ...before, email, version: before.version + 1, updated_at: now };
+    const after: AccountRow = { ...before, email, version: before.version + 1, updated_at: now };
     const event = accountUpdatedEvent(
       { id, email, businessName: before.business_name, firstName: before.first_name, lastName: before.last_name },
       before.email,
@@ -72,7 +45,7 @@ export async function updateAccountEmail(
     );
     await recordEvents(tx, platformId, [{ event, rowNumber: null }], now);
     services.logger.info({ accountId: id, platformId, eventId: event.id }, 'account email updated');
-    return toType(after);
+    return accountFromRow(after);
   });
   nudgeWebhooks(services);
   return updated;

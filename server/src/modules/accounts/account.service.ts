@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlDatabase, SqlValue } from '../../db/sql.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
 import type { ConnectedAccountFilter, ConnectedAccountType } from './account.types.js';
-import { ConnectedAccount, isEligibleStatus } from './connected-account.entity.js';
+import { ACCOUNT_COLUMNS, type AccountRow, accountFromRow } from './account.row.js';
+import { ConnectedAccount } from './connected-account.entity.js';
 
 const INELIGIBLE_SQL = `status in ('closed', 'rejected')`;
 
@@ -18,31 +19,6 @@ export function toAccountType(a: ConnectedAccount): ConnectedAccountType {
     eligible: a.eligible,
     status: a.status,
     updatedAt: a.updatedAt,
-  };
-}
-
-interface AccountRow {
-  id: string;
-  business_name: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  user_claimed_email: boolean | number;
-  status: string;
-  updated_at: Date | number;
-}
-
-function fromRow(r: AccountRow): ConnectedAccountType {
-  return {
-    id: r.id,
-    businessName: r.business_name,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    email: r.email,
-    userClaimedEmail: Boolean(r.user_claimed_email),
-    eligible: isEligibleStatus(r.status),
-    status: r.status,
-    updatedAt: new Date(r.updated_at),
   };
 }
 
@@ -87,11 +63,10 @@ export async function listAccounts(
   }
   pageParams.push(args.first + 1);
   const rows = await db.query<AccountRow>(
-    `select id, business_name, first_name, last_name, email, user_claimed_email, status, updated_at
-       from connected_account where ${pageWhere} order by id limit $${pageParams.length}`,
+    `select ${ACCOUNT_COLUMNS} from connected_account where ${pageWhere} order by id limit $${pageParams.length}`,
     pageParams,
   );
-  return toConnection(rows.map(fromRow), args.first, (a) => a.id, Number(n));
+  return toConnection(rows.map(accountFromRow), args.first, (a) => a.id, Number(n));
 }
 
 export async function getAccount(em: EntityManager, platformId: string, id: string): Promise<ConnectedAccount | null> {

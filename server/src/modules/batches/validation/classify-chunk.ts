@@ -1,4 +1,5 @@
 import type { SqlTx, SqlValue } from '../../../db/sql.js';
+import type { AccountRow } from '../../accounts/account.row.js';
 import { isEligibleStatus } from '../../accounts/connected-account.entity.js';
 import type { ColumnMap } from '../pipeline/headers.js';
 import { readRow } from '../pipeline/headers.js';
@@ -6,15 +7,7 @@ import type { ParsedRow } from '../pipeline/parse.js';
 import { unneutralizeCell } from '../pipeline/formula.js';
 import { type AccountSnapshot, type ClassifiedRow, classifyRow, parseAccountId } from '../pipeline/rules.js';
 
-interface AccountRecord {
-  id: string;
-  business_name: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  user_claimed_email: boolean | number;
-  status: string;
-}
+type AccountRecord = Pick<AccountRow, 'id' | 'business_name' | 'first_name' | 'last_name' | 'email' | 'user_claimed_email' | 'status'>;
 
 /** One set-based lookup of every account a chunk names, scoped to the platform. */
 export async function lookupAccounts(tx: Pick<SqlTx, 'query'>, platformId: string, ids: string[]): Promise<Map<string, AccountSnapshot>> {
