@@ -121,6 +121,13 @@ describe('batch lifecycle, single edits and tenant isolation', () => {
     }
     expect(seen.length).toBeGreaterThanOrEqual(4);
     expect([...seen].sort().reverse()).toEqual(seen);
+    // "Who" for the history: an integrator's batch names the key by its prefix, never the key.
+    const who = await gqlData<{ uploadBatches: { edges: Array<{ node: { createdBy: string } }> } }>(
+      t.url,
+      a,
+      '{ uploadBatches(first: 1) { edges { node { createdBy } } } }',
+    );
+    expect(who.uploadBatches.edges[0].node.createdBy).toBe(`API key ${a.apiKey.slice(0, 10)}…`);
   });
 
   it('gives platform B nothing of platform A: null lookups, NOT_FOUND mutations, 404 routes, same messages', async () => {

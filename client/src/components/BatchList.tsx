@@ -3,7 +3,7 @@ import { useI18n } from '../i18n/i18n';
 import { Link } from '../lib/router';
 import { StatusBadge } from './ui';
 
-/** A table of batches: status, file name, created, counts. */
+/** A table of batches: status, file name, created (when and by whom), counts. */
 export function BatchTable({ batches, caption }: { batches: readonly Batch[]; caption: string }) {
   const { t, number, date, time, dateTime } = useI18n();
   return (
@@ -49,6 +49,7 @@ export function BatchTable({ batches, caption }: { batches: readonly Batch[]; ca
                   <span className="nowrap">{date(batch.createdAt)}</span>
                   <span className="muted small block">{time(batch.createdAt)}</span>
                 </time>
+                {batch.createdBy && <span className="muted small block">{batch.createdBy}</span>}
               </td>
               <td className="num">{number(batch.summary.totalRows)}</td>
               <td className="num">{number(batch.summary.additions)}</td>

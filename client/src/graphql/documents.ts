@@ -47,6 +47,7 @@ export const BatchFields = graphql(
     status
     filename
     createdAt
+    createdBy
     expiresAt
     failureMessage
     errorReportUrl

@@ -114,7 +114,7 @@ export const en = {
   'batches.untitled': 'Untitled file',
   'batches.col.file': 'File',
   'batches.col.status': 'Status',
-  'batches.col.created': 'Created',
+  'batches.col.created': 'Created, by',
   'batches.col.rows': 'Rows',
   'batches.col.additions': 'To add',
   'batches.col.replacements': 'To replace',

@@ -113,7 +113,7 @@ export const fr: Messages = {
   'batches.untitled': 'Fichier sans nom',
   'batches.col.file': 'Fichier',
   'batches.col.status': 'Statut',
-  'batches.col.created': 'Créé le',
+  'batches.col.created': 'Créé le, par',
   'batches.col.rows': 'Lignes',
   'batches.col.additions': 'À ajouter',
   'batches.col.replacements': 'À remplacer',

@@ -7,7 +7,7 @@ import { reportResource } from '../files/report.route.js';
 import { TEMPLATE_RESOURCE, templateRowCount } from '../files/template.route.js';
 import { uploadUrl } from '../files/upload.route.js';
 import { listBatchRows } from './batch-rows.service.js';
-import { cancelBatch, confirmBatch, createBatch, findBatch, listBatches } from './batch.service.js';
+import { batchCreator, cancelBatch, confirmBatch, createBatch, findBatch, listBatches } from './batch.service.js';
 import { batchUpdates, problemRowLists } from './batch.subscriptions.js';
 import {
   BatchRowConnection,
@@ -65,6 +65,14 @@ export class BatchResolver {
     @Arg('filter', () => BatchRowFilter, { nullable: true }) filter?: BatchRowFilter | null,
   ) {
     return listBatchRows(ctx.services.db, batch, { first: pageSize(first, 100, 1000), after, filter });
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Who created the batch: the dashboard user’s email, or “API key sk_…” for an integrator.',
+  })
+  createdBy(@Root() batch: UploadBatchType, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    return batchCreator(ctx.services.db, batch.id, ctx.principal.platformId);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'CSV of every row with change, issues and apply status.' })

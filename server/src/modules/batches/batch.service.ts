@@ -71,6 +71,19 @@ export async function createBatch(
   return (await findBatch(db, principal.platformId, id)) as UploadBatchType;
 }
 
+/** A readable name for who created a batch: a user's email or an API key's prefix. */
+export async function batchCreator(db: SqlDatabase, batchId: string, platformId: string): Promise<string | null> {
+  const [row] = await db.query<{ email: string | null; prefix: string | null }>(
+    `select u.email as email, k.prefix as prefix from upload_batch b
+       left join dashboard_user u on u.id = b.created_by and u.platform_id = b.platform_id
+       left join api_key k on k.id = b.created_by and k.platform_id = b.platform_id
+      where b.id = $1 and b.platform_id = $2`,
+    [batchId, platformId],
+  );
+  if (row?.email) return row.email;
+  return row?.prefix ? `API key ${row.prefix}…` : null;
+}
+
 /** Newest first, keyset-paginated on (created_at, id). */
 export async function listBatches(
   db: SqlDatabase,
