@@ -4,16 +4,18 @@ import type { Env } from './config/env.js';
 import { openOrm } from './db/orm.js';
 import { createSqlDatabase } from './db/sql.js';
 import { createSchema } from './graphql/schema.js';
-import { createHttpApp, type RouteMount } from './http/server.js';
-import { InProcessJobRunner } from './jobs/in-process-runner.js';
+import { createHealthServer } from './http/health-server.js';
+import { createHttpApp, type HttpApp, type RouteMount } from './http/server.js';
+import { createJobRunner } from './jobs/create-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { recoverBatches, registerBatchJobs, scheduleExpiry } from './modules/batches/batch.lifecycle.js';
 import { LinkSigner } from './modules/files/link-signer.js';
 import { mountReportRoute } from './modules/files/report.route.js';
 import { mountTemplateRoute } from './modules/files/template.route.js';
+import { createUploadStore } from './modules/files/upload-store.js';
 import { mountUploadRoute } from './modules/files/upload.route.js';
-import { registerWebhookJobs } from './modules/webhooks/delivery.worker.js';
-import { createPubSubBus } from './pubsub/pubsub.js';
+import { registerWebhookJobs, type WebhookWorker } from './modules/webhooks/delivery.worker.js';
+import { createBus } from './pubsub/create-bus.js';
 import type { Services } from './services.js';
 
 export interface RunningApp {
@@ -26,36 +28,54 @@ export interface RunningApp {
 /** Feature modules plug in here: HTTP routes, jobs and start-up recovery. */
 const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountReportRoute];
 
-/** Builds every part and listens. Used by main.ts and by the tests alike. */
+/**
+ * Builds every part and listens. Used by main.ts and by the tests alike.
+ * ROLE decides the parts: `all` everything, `api` HTTP/WebSocket only (jobs
+ * are enqueued for the workers), `worker` jobs, webhook delivery and expiry
+ * behind a probe-only HTTP server.
+ */
 export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(env.LOG_LEVEL);
   const orm = await openOrm(env.database, logger);
   const db = createSqlDatabase(orm);
-  const jobs = new InProcessJobRunner(logger);
-  const pubsub = createPubSubBus();
+  const jobs = createJobRunner(env, logger);
+  const pubsub = createBus(env, logger);
   const links = new LinkSigner(env.LINK_SIGNING_SECRET);
-  const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploadDir: env.UPLOAD_DIR };
-  registerBatchJobs(services);
-  const webhooks = registerWebhookJobs(services);
+  const uploads = createUploadStore(env, db);
+  const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploads };
+  const runsJobs = env.ROLE !== 'api';
+  let webhooks: WebhookWorker | undefined;
+  if (runsJobs) {
+    registerBatchJobs(services);
+    webhooks = registerWebhookJobs(services);
+  }
 
-  const schema = await createSchema();
-  const http = await createHttpApp(services, schema, routeMounts);
+  let http: HttpApp;
+  if (env.ROLE === 'worker') {
+    http = createHealthServer(db, logger);
+  } else {
+    const schema = await createSchema();
+    http = await createHttpApp(services, schema, routeMounts);
+  }
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(env.PORT, env.HOST, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
   const url = env.PUBLIC_URL ?? `http://localhost:${port}`;
-  logger.info({ url, database: env.database.dialect }, 'listening');
-  await recoverBatches(services);
-  const stopExpiry = scheduleExpiry(services);
-  webhooks.start();
+  logger.info({ url, database: env.database.dialect, role: env.ROLE, jobs: jobs.durable ? 'bullmq' : 'in-process' }, 'listening');
+  let stopExpiry = () => {};
+  if (runsJobs) {
+    await recoverBatches(services);
+    stopExpiry = scheduleExpiry(services);
+    webhooks?.start();
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       stopExpiry();
-      await webhooks.stop();
+      await webhooks?.stop();
       await http.close();
       await jobs.close();
       await pubsub.close();

@@ -4,6 +4,7 @@ import type { SqlDatabase } from './db/sql.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import type { Logger } from './logger.js';
 import type { LinkSigner } from './modules/files/link-signer.js';
+import type { UploadStore } from './modules/files/upload-store.js';
 import type { PubSubBus } from './pubsub/pubsub.js';
 
 /** The long-lived parts of the app, built once at start and handed to features. */
@@ -15,6 +16,6 @@ export interface Services {
   pubsub: PubSubBus;
   logger: Logger;
   links: LinkSigner;
-  /** Where uploaded files wait for validation (a directory on this machine). */
-  uploadDir: string;
+  /** Where uploaded files wait for validation (a directory on this machine, or the database). */
+  uploads: UploadStore;
 }

@@ -18,6 +18,29 @@ const Schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be redis://… or rediss://…')
     .optional(),
+  /**
+   * What this process does: `all` (HTTP + jobs, the default), `api` (HTTP and WebSocket, enqueues
+   * only) or `worker` (jobs, webhook delivery, expiry; serves only /healthz and /readyz).
+   */
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  /** Prefix of BullMQ keys and Redis pub/sub channels, so deployments (or test runs) can share a Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('comms'),
+  /**
+   * BullMQ job lock (ms): a worker renews it while a job runs; a job whose lock lapses (its worker
+   * died) is re-run elsewhere, checked at the same interval. Lower means faster takeover after a
+   * crash, and more Redis traffic and risk of a busy-but-alive worker being taken over.
+   */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Jobs one process runs at once (validation, apply, webhook rounds, expiry). */
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /**
+   * Where an upload waits for validation: `local-dir` (UPLOAD_DIR on this machine) or `database`
+   * (chunks in the upload_chunk table, readable by any worker). Unset: `database` with REDIS_URL.
+   */
+  UPLOAD_STORE: z.enum(['local-dir', 'database']).optional(),
   MAX_UPLOAD_ROWS: z.coerce.number().int().positive().default(500_000),
   /** Bytes. 500,000 template rows weigh about 60 MB; the cap leaves room for long names. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(256 * 1024 * 1024),
@@ -100,6 +123,7 @@ export type Env = z.infer<typeof Schema> & {
   database: { dialect: 'sqlite'; file: string } | { dialect: 'postgresql'; url: string };
   cookieSecure: boolean;
   webhookAllowPrivate: boolean;
+  uploadStore: 'local-dir' | 'database';
 };
 
 /** Thrown for a missing or malformed setting; the message names each bad variable. */
@@ -120,6 +144,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(`Invalid settings:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Without Redis, jobs live in the memory of the process that enqueues them: an API-only process
+  // would accept uploads that nothing ever validates, and a worker-only one would get no jobs.
+  if (e.ROLE !== 'all' && !e.REDIS_URL) {
+    throw new EnvError(`Invalid settings:\n  ROLE: ${e.ROLE} needs REDIS_URL (the job queue shared by API and worker processes); use ROLE=all without Redis`);
+  }
   const database: Env['database'] = e.DATABASE_URL.startsWith('sqlite:')
     ? { dialect: 'sqlite', file: e.DATABASE_URL.slice('sqlite:'.length) || './data/comms.db' }
     : { dialect: 'postgresql', url: e.DATABASE_URL };
@@ -128,6 +157,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     database,
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production',
+    // A job may run on another machine than the PUT once jobs are shared through Redis.
+    uploadStore: e.UPLOAD_STORE ?? (e.REDIS_URL ? 'database' : 'local-dir'),
   };
 }
 

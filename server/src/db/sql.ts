@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 
 /** A value a bulk statement can bind: dialects differ on booleans and dates, the seam hides it. */
-export type SqlValue = string | number | bigint | boolean | Date | null;
+export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | null;
 
 /**
  * One connection inside one transaction. SQL uses `$1, $2…` placeholders on

@@ -7,6 +7,7 @@ import type { JobHandler, JobRunner } from './job-runner.js';
  * in the database and is re-enqueued at start, so a lost queue loses nothing.
  */
 export class InProcessJobRunner implements JobRunner {
+  readonly durable = false;
   private readonly handlers = new Map<string, JobHandler<unknown>>();
   private readonly running = new Set<Promise<void>>();
   private readonly queued: Array<() => Promise<void>> = [];

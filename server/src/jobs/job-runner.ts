@@ -6,7 +6,13 @@
  */
 export type JobHandler<P> = (payload: P) => Promise<void>;
 
+/** Where jobs run: registered handlers execute them; enqueue may target handlers on other processes. */
 export interface JobRunner {
+  /**
+   * True when queued and running jobs outlive this process (BullMQ: a crashed worker's job is
+   * retried elsewhere); false when they die with it (in-process). Start-up recovery depends on it.
+   */
+  readonly durable: boolean;
   register<P>(name: string, handler: JobHandler<P>): void;
   enqueue<P>(name: string, payload: P, opts?: { delayMs?: number; jobId?: string }): Promise<void>;
   /** Resolves when every job started so far has settled (tests, graceful shutdown). */

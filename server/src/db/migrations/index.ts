@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Foundation } from './Migration0001Foundation.js';
 import { Migration0002UploadBatches } from './Migration0002UploadBatches.js';
 import { Migration0003Webhooks } from './Migration0003Webhooks.js';
+import { Migration0004UploadChunks } from './Migration0004UploadChunks.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0001Foundation', class: Migration0001Foundation },
   { name: 'Migration0002UploadBatches', class: Migration0002UploadBatches },
   { name: 'Migration0003Webhooks', class: Migration0003Webhooks },
+  { name: 'Migration0004UploadChunks', class: Migration0004UploadChunks },
 ];

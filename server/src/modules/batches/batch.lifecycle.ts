@@ -1,5 +1,3 @@
-import { readdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Services } from '../../services.js';
 import { type ApplyPayload, applyBatch } from './apply/apply.job.js';
 import { APPLY_JOB, publishBatch, VALIDATE_JOB } from './batch.service.js';
@@ -48,27 +46,35 @@ export async function expireBatches(services: Services): Promise<number> {
 }
 
 /**
- * Start-up recovery. A batch left VALIDATING was cut off mid-file: it ends
- * FAILED and the user uploads again. A batch left APPLYING resumes from its
- * PENDING rows (applied rows and their events committed together, so none
- * repeats).
+ * Start-up recovery. With the in-process runner, a batch left VALIDATING was
+ * cut off mid-file (its job died with the process): it ends FAILED and the
+ * user uploads again. With a durable runner (BullMQ) the job itself survives
+ * and is retried from the stored upload, and another live worker may be
+ * validating that batch right now, so VALIDATING batches are left alone. A
+ * batch left APPLYING resumes from its PENDING rows (applied rows and their
+ * events committed together, so none repeats; the jobId makes a second
+ * enqueue while one is queued or running a no-op).
  */
 export async function recoverBatches(services: Services): Promise<void> {
   const { db, logger, jobs } = services;
-  const cut = await db.execute(
-    `update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2 where status = 'VALIDATING'`,
-    ['The server restarted while this file was being validated. Upload the file again in a new batch.', new Date()],
-  );
-  if (cut > 0) logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED');
+  if (!jobs.durable) await failInterruptedValidations(services);
   const applying = await db.query<{ id: string }>(`select id from upload_batch where status = 'APPLYING'`);
   for (const { id } of applying) {
     logger.info({ batchId: id }, 'resuming apply');
     await jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
   }
-  // Upload files of batches that will never be validated now.
-  const dir = resolve(services.uploadDir);
-  const files = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(files.filter((f) => f.endsWith('.upload')).map((f) => rm(join(dir, f), { force: true })));
+}
+
+/** Embedded start: validations of the previous process can never finish; fail them and drop their files. */
+async function failInterruptedValidations(services: Services): Promise<void> {
+  const { db, logger } = services;
+  const cut = await db.execute(
+    `update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2 where status = 'VALIDATING'`,
+    ['The server restarted while this file was being validated. Upload the file again in a new batch.', new Date()],
+  );
+  if (cut > 0) logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED');
+  // Uploads of batches that will never be validated now.
+  await services.uploads.removeAll();
 }
 
 /** Runs the expiry sweep now and every hour (in-process timer; unref'd). */

@@ -1,8 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Express } from 'express';
 import { Role } from '../auth/dashboard-user.entity.js';
 import { UploadBatchStatus } from '../batches/batch.entity.js';
@@ -43,7 +39,7 @@ export function uploadUrl(origin: string, batchId: string): string {
 
 /**
  * PUT /files/uploads/:id — the raw file bytes, once. The body is written to
- * the upload directory as it arrives (memory stays flat whatever the size),
+ * the upload store (a local directory or the database) as it arrives (memory stays flat whatever the size),
  * answered 202 once fully received, and validated by a background job.
  */
 export function mountUploadRoute(app: Express, services: Services): void {
@@ -84,14 +80,11 @@ export function mountUploadRoute(app: Express, services: Services): void {
       return;
     }
     await publishBatch(services, batchId);
-    const dir = resolve(services.uploadDir);
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, `${batchId}.upload`);
     const meter = new Meter(max);
     try {
-      await pipeline(req, meter, createWriteStream(path));
+      // The store removes what it kept when the stream fails.
+      await services.uploads.write(batchId, req, meter);
     } catch (err) {
-      await rm(path, { force: true });
       if (err instanceof TooLarge) {
         await rejectBatch(services, batchId, fileTooLargeRejection(max));
         await publishBatch(services, batchId);
@@ -115,7 +108,7 @@ export function mountUploadRoute(app: Express, services: Services): void {
       batchId,
     ]);
     log.info({ bytes: meter.bytes }, 'upload received');
-    await services.jobs.enqueue<ValidatePayload>(VALIDATE_JOB, { batchId, platformId: principal.platformId, path }, { jobId: `validate:${batchId}` });
+    await services.jobs.enqueue<ValidatePayload>(VALIDATE_JOB, { batchId, platformId: principal.platformId }, { jobId: `validate:${batchId}` });
     const current = await publishBatch(services, batchId);
     res.status(202).json({ batch: { id: batchId, status: current?.status ?? UploadBatchStatus.VALIDATING } });
   });

@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Services } from '../../../services.js';
 import { UploadBatchStatus } from '../batch.entity.js';
@@ -19,7 +17,6 @@ import { recountBatch } from './recount.js';
 export interface ValidatePayload {
   batchId: string;
   platformId: string;
-  path: string;
 }
 
 /**
@@ -29,9 +26,27 @@ export interface ValidatePayload {
  */
 export async function validateUpload(services: Services, payload: ValidatePayload): Promise<void> {
   const { db, logger, env } = services;
-  const { batchId, platformId, path } = payload;
+  const { batchId, platformId } = payload;
   const started = Date.now();
   const log = logger.child({ batchId });
+  // A job runs again after its worker died (BullMQ stalled-job retry): start from a clean batch.
+  // Only a VALIDATING batch is validated; anything else (failed, canceled, a finished retry) is left alone.
+  const reset = await db.transaction(async (tx) => {
+    const [row] = await tx.query<{ status: string }>('select status from upload_batch where id = $1', [batchId]);
+    if (row?.status !== UploadBatchStatus.VALIDATING) return false;
+    await tx.execute('delete from batch_row where batch_id = $1', [batchId]);
+    await tx.execute(
+      `update upload_batch set total_rows = 0, processed_rows = 0, additions = 0, replacements = 0, unchanged = 0, skipped = 0,
+          invalid = 0, warnings = 0, issue_counts = null where id = $1`,
+      [batchId],
+    );
+    return true;
+  });
+  if (!reset) {
+    log.info('validation skipped: the batch is no longer VALIDATING');
+    await services.uploads.remove(batchId);
+    return;
+  }
   try {
     let columns: ColumnMap | undefined;
     let chunk: ParsedRow[] = [];
@@ -67,7 +82,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     };
 
     const parser = createRowParser({ maxDataRows: env.MAX_UPLOAD_ROWS });
-    const source = createReadStream(path);
+    const source = services.uploads.read(batchId);
     const decoding = pipeline(source, createDecoder(), parser);
     // The pipeline's own rejection surfaces through the iterator below; this keeps it from being unhandled.
     decoding.catch(() => undefined);
@@ -111,7 +126,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
   } finally {
     services.pubsub.publish(problemRowsTopic(batchId), { kind: 'done' } satisfies ProblemRowsMessage);
     await publishBatch(services, batchId);
-    await rm(path, { force: true });
+    await services.uploads.remove(batchId);
   }
 }
 
