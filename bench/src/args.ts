@@ -19,11 +19,13 @@ export interface BenchOptions {
   /** Where results (JSON, profiles, generated files if kept) go. */
   outDir: string;
   keepFiles: boolean;
+  /** NODE_OPTIONS for the server process (e.g. a heap cap), for what-if runs. */
+  serverNodeOptions?: string;
 }
 
 export const USAGE = `pnpm bench [--rows N] [--quick] [--runs R] [--db sqlite|postgres|both] [--pages P]
            [--subscribers S] [--lag-rows M] [--webhook-events W] [--only ${PHASES.join(',')}]
-           [--profile] [--out DIR] [--keep]
+           [--profile] [--out DIR] [--keep] [--server-node-options "--max-old-space-size=128"]
 
   --rows N            data rows of the upload file (default 500000); accounts seeded so the template lists ≥ N
   --quick             smoke check: 5,000 rows, 1 run, 30 pages, 2,000 webhook events (under 2 minutes)
@@ -52,7 +54,21 @@ export function parseArgs(argv: readonly string[], defaultOut: string): BenchOpt
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const known = new Set(['rows', 'quick', 'runs', 'db', 'pages', 'subscribers', 'lag-rows', 'webhook-events', 'only', 'profile', 'out', 'keep']);
+  const known = new Set([
+    'rows',
+    'quick',
+    'runs',
+    'db',
+    'pages',
+    'subscribers',
+    'lag-rows',
+    'webhook-events',
+    'only',
+    'profile',
+    'out',
+    'keep',
+    'server-node-options',
+  ]);
   for (const k of given.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const quick = given.has('quick');
   const rows = given.has('rows') ? intArg('--rows', given.get('rows')) : quick ? 5_000 : 500_000;
@@ -76,5 +92,6 @@ export function parseArgs(argv: readonly string[], defaultOut: string): BenchOpt
     profile: given.has('profile'),
     outDir: given.get('out') ?? defaultOut,
     keepFiles: given.has('keep'),
+    serverNodeOptions: given.get('server-node-options'),
   };
 }

@@ -18,6 +18,8 @@ export interface BareDb {
   readonly sqlite?: Database.Database;
   /** The pg client (PostgreSQL only). */
   readonly pg?: pg.Client;
+  /** PostgreSQL backend processes serving other connections to this database (the server's pool). */
+  backendPids(): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,9 @@ function openSqlite(file: string): BareDb {
       const { stmt, args } = prep(sql, params);
       return stmt.run(...args).changes;
     },
+    async backendPids() {
+      return [];
+    },
     async close() {
       db.close();
     },
@@ -89,6 +94,12 @@ async function openPg(url: string): Promise<BareDb> {
     },
     async execute(sql: string, params: unknown[] = []) {
       return (await client.query(sql, params)).rowCount ?? 0;
+    },
+    async backendPids() {
+      const rows = await client.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      return rows.rows.map((r) => r.pid);
     },
     async close() {
       await client.end();

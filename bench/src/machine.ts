@@ -98,3 +98,34 @@ export function serverState(): string {
     return 'unknown';
   }
 }
+
+/** CPU time (user + system) a process has used, in seconds (Linux /proc/<pid>/stat, 100 ticks/s). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used during a phase by the server process and by the database's backend processes. */
+export interface CpuUse {
+  serverS: number;
+  databaseS: number;
+}
+
+/** Starts counting CPU of `pid` and of the processes `others()` lists (read again at the end). */
+export async function watchCpu(pid: number, others: () => Promise<number[]>): Promise<{ stop(): Promise<CpuUse> }> {
+  const server0 = cpuSeconds(pid);
+  const before = new Map((await others()).map((p) => [p, cpuSeconds(p)]));
+  return {
+    async stop() {
+      let databaseS = 0;
+      for (const p of await others()) databaseS += cpuSeconds(p) - (before.get(p) ?? 0);
+      return { serverS: cpuSeconds(pid) - server0, databaseS };
+    },
+  };
+}

@@ -4,7 +4,7 @@ import { type BenchOptions, type Phase, parseArgs } from './args.js';
 import { type BareDb, createBenchDatabase, type Dialect, postgresAvailable } from './bare.js';
 import { Api } from './client.js';
 import { accountFacts, accountsFor, type GeneratedUpload, readTemplate, seedPlatform, writeAllChangesCsv, writeUploadCsv } from './generate.js';
-import { loadNow, machineInfo, serverState } from './machine.js';
+import { loadNow, machineInfo, rssMb, serverState } from './machine.js';
 import { applyFloor, measureApply, resetAfterBatch } from './phases/apply.js';
 import { measureLag } from './phases/lag.js';
 import { measureReview } from './phases/review.js';
@@ -59,7 +59,13 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
       out.runs.push(result);
       const profileDir = opts.profile ? join(runDir, 'profiles', `${dialect}-run${run}`) : undefined;
       if (profileDir) mkdirSync(profileDir, { recursive: true });
-      const server: BenchServer = await startServer({ databaseUrl: database.url, uploadDir: join(database.dir, 'uploads'), profileDir });
+      const server: BenchServer = await startServer({
+        databaseUrl: database.url,
+        uploadDir: join(database.dir, 'uploads'),
+        profileDir,
+        env: opts.serverNodeOptions ? { NODE_OPTIONS: opts.serverNodeOptions } : {},
+      });
+      result.idleRssMb = rssMb(server.pid);
       const api = new Api(server.url, server.wsUrl, platform.apiKey);
       const phase = async <T>(name: Phase | string, fn: () => Promise<T>): Promise<T | undefined> => {
         const startUs = monoUs();
@@ -100,7 +106,7 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
         if (opts.phases.has('validate')) {
           result.parseFloor = await phase('parse-floor', () => parseFloor(f.upload.path));
           await api.settle();
-          const v = await phase('validate', () => measureValidation(api, server, f.upload, PHASE_TIMEOUT_MS));
+          const v = await phase('validate', () => measureValidation(api, server, bare as BareDb, f.upload, PHASE_TIMEOUT_MS));
           if (v) {
             const { state, ...rest } = v;
             result.validation = { ...rest, summary: state.summary };
@@ -113,7 +119,7 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
               result.applyFloor = await phase('apply-floor', () => applyFloor(bare as BareDb, v.batchId, platform.platformId));
               const expected = state.summary.additions + state.summary.replacements;
               await api.settle();
-              const a = await phase('apply', () => measureApply(api, server, v.batchId, expected, PHASE_TIMEOUT_MS));
+              const a = await phase('apply', () => measureApply(api, server, bare as BareDb, v.batchId, expected, PHASE_TIMEOUT_MS));
               if (a) {
                 const { state: applied, ...restApply } = a;
                 result.apply = { ...restApply, applied: applied.summary.applied };

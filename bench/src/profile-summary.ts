@@ -67,6 +67,8 @@ function main(): void {
     const [dialect, run] = [m[1], Number(m[2])];
     for (const file of readdirSync(join(profilesDir, sub)).filter((f) => f.endsWith('.cpuprofile'))) {
       const profile = JSON.parse(readFileSync(join(profilesDir, sub, file), 'utf8')) as CpuProfile;
+      // tsx's module loader thread writes its own (nearly empty) profile: the main thread is the one that worked.
+      if (!profile.nodes.some((n) => n.callFrame.url.includes('/server/src/') && n.callFrame.functionName === 'startApp')) continue;
       const byId = new Map(profile.nodes.map((n) => [n.id, n]));
       const parentOf = new Map<number, number>();
       for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);

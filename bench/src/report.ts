@@ -1,5 +1,5 @@
 import type { Dialect } from './bare.js';
-import type { MachineInfo } from './machine.js';
+import type { CpuUse, MachineInfo } from './machine.js';
 import type { ApplyFloorResult, ApplyResult } from './phases/apply.js';
 import type { LagResult } from './phases/lag.js';
 import type { ReviewResult } from './phases/review.js';
@@ -14,6 +14,8 @@ export interface RunResult {
   loadAfter: string;
   /** The server code this run measured (commit + hash of uncommitted changes). */
   serverState: string;
+  /** The server's RSS right after /readyz answered. */
+  idleRssMb?: number;
   template?: TemplateResult & { floorMs: number };
   parseFloor?: { ms: number; records: number };
   validation?: Omit<ValidationResult, 'state'> & { summary: ValidationResult['state']['summary'] };
@@ -67,6 +69,22 @@ function med<T>(runs: RunResult[], pick: (r: RunResult) => T | undefined, value:
 export function renderTable(r: DatabaseReport): string {
   const runs = r.runs;
   const sqlite = r.dialect === 'sqlite';
+  /** Where the job's wall time went: server CPU, database CPU (PostgreSQL backends), the rest waiting. */
+  const cpuRow = (pick: (x: RunResult) => CpuUse | undefined, jobMs: number) => {
+    if (!runs.some((x) => pick(x))) return;
+    const server = med(runs, pick, (c) => c.serverS) * 1000;
+    const database = med(runs, pick, (c) => c.databaseS) * 1000;
+    const pct = (v: number) => (Number.isFinite(jobMs) && jobMs > 0 ? ` (${Math.round((100 * v) / jobMs)} % of the job)` : '');
+    row([
+      '',
+      'CPU: server process / database backends',
+      `${sec(server)}${pct(server)} / ${sqlite ? 'in-process' : `${sec(database)}${pct(database)}`}`,
+      '',
+      '',
+      '',
+      '',
+    ]);
+  };
   /** Absolute time targets are stated for 500,000 rows; smaller runs show them without a verdict. */
   const atScale = r.rows >= 500_000;
   const lines: string[] = [];
@@ -114,6 +132,7 @@ export function renderTable(r: DatabaseReport): string {
       row(['', '', '', `${sec(pkOnly)} what-if: insert, primary key only`, '', '', '']);
     }
     row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
+    cpuRow((x) => x.validation?.cpu, job);
   }
   if (runs.some((x) => x.review)) {
     for (const [label, key, floorKey] of [
@@ -160,6 +179,7 @@ export function renderTable(r: DatabaseReport): string {
     ]);
     row(['', 'apply job alone (server log)', sec(job), `${sec(out)} + row status + outbox insert…select`, ratio(job, out), '', '']);
     row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
+    cpuRow((x) => x.apply?.cpu, job);
   }
   if (runs.some((x) => x.lag)) {
     const p50 = med(runs, (x) => x.lag, (s) => s.p50);
@@ -195,7 +215,7 @@ export function renderTable(r: DatabaseReport): string {
     row(['', 'confirm → last event received', sec(e2e), '', '', '', '']);
   }
   const states = [...new Set(runs.map((x) => x.serverState))];
-  lines.push('', `server code measured: ${states.join('; ')}`);
+  lines.push('', `server code measured: ${states.join('; ')}; idle server RSS after start: ${mb(med(runs, (x) => x.idleRssMb, (v) => v))}`);
   const errors = runs.flatMap((x) => x.errors.map((e) => `run ${x.run}: ${e}`));
   if (errors.length) lines.push('', ...errors.map((e) => `- ${e}`));
   return lines.join('\n');

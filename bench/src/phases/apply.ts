@@ -1,6 +1,6 @@
 import type { BareDb } from '../bare.js';
 import type { Api, BatchState } from '../client.js';
-import { watchPeak } from '../machine.js';
+import { type CpuUse, watchCpu, watchPeak } from '../machine.js';
 import { type BenchServer, waitLoggedMs } from '../server.js';
 import { since } from '../stats.js';
 
@@ -11,21 +11,33 @@ export interface ApplyResult {
   peakRssMb: number;
   state: BatchState;
   mismatches: string[];
+  /** CPU used meanwhile by the server process and by the PostgreSQL backends. */
+  cpu: CpuUse;
 }
 
-export async function measureApply(api: Api, server: BenchServer, batchId: string, expectedApplied: number, timeoutMs: number): Promise<ApplyResult> {
+export async function measureApply(
+  api: Api,
+  server: BenchServer,
+  bare: BareDb,
+  batchId: string,
+  expectedApplied: number,
+  timeoutMs: number,
+): Promise<ApplyResult> {
   const logFrom = server.logs.length;
+  const cpu = await watchCpu(server.pid, () => bare.backendPids());
   const peak = watchPeak(server.pid);
   const start = performance.now();
   await api.confirm(batchId);
   const state = await api.waitFor(batchId, ['COMPLETED'], timeoutMs);
   const ms = since(start);
   const peakRssMb = peak.stop();
+  const jobMs = await waitLoggedMs(server.logs, 'batch applied', logFrom);
+  const cpuUse = await cpu.stop();
   const s = state.summary;
   const mismatches: string[] = [];
   if (s.applied !== expectedApplied) mismatches.push(`applied ${s.applied} ≠ ${expectedApplied}`);
   if (s.conflicts || s.failed) mismatches.push(`conflicts ${s.conflicts}, failed ${s.failed}`);
-  return { ms, jobMs: await waitLoggedMs(server.logs, 'batch applied', logFrom), peakRssMb, state, mismatches };
+  return { ms, jobMs, peakRssMb, state, mismatches, cpu: cpuUse };
 }
 
 /** The apply's optimistic update (apply.job.ts), set-based over the whole batch at once. */

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { BareDb } from '../bare.js';
 import type { Api, BatchState } from '../client.js';
 import type { Change, GeneratedUpload } from '../generate.js';
-import { watchPeak } from '../machine.js';
+import { type CpuUse, watchCpu, watchPeak } from '../machine.js';
 import { type BenchServer, waitLoggedMs } from '../server.js';
 import { since } from '../stats.js';
 
@@ -18,18 +18,29 @@ export interface ValidationResult {
   state: BatchState;
   /** Differences between the expected and the reported counts (empty when they agree). */
   mismatches: string[];
+  /** CPU used meanwhile by the server process and by the PostgreSQL backends (0 on SQLite: in-process). */
+  cpu: CpuUse;
 }
 
 /** createUploadBatch, PUT the file, wait for VALIDATED. */
-export async function measureValidation(api: Api, server: BenchServer, upload: GeneratedUpload, timeoutMs: number): Promise<ValidationResult> {
+export async function measureValidation(
+  api: Api,
+  server: BenchServer,
+  bare: BareDb,
+  upload: GeneratedUpload,
+  timeoutMs: number,
+): Promise<ValidationResult> {
   const { id, uploadUrl } = await api.createBatch('bench.csv');
   const logFrom = server.logs.length;
+  const cpu = await watchCpu(server.pid, () => bare.backendPids());
   const peak = watchPeak(server.pid);
   const start = performance.now();
   await api.putFile(uploadUrl, upload.path);
   const state = await api.waitFor(id, ['VALIDATED'], timeoutMs);
   const ms = since(start);
   const peakRssMb = peak.stop();
+  const jobMs = await waitLoggedMs(server.logs, 'batch validated', logFrom);
+  const cpuUse = await cpu.stop();
   const s = state.summary;
   const got: Record<Change, number> = { ADD: s.additions, REPLACE: s.replacements, UNCHANGED: s.unchanged, SKIPPED: s.skipped, INVALID: s.invalid };
   const mismatches: string[] = [];
@@ -37,7 +48,7 @@ export async function measureValidation(api: Api, server: BenchServer, upload: G
   for (const k of Object.keys(got) as Change[]) {
     if (Number.isFinite(upload.expected[k]) && got[k] !== upload.expected[k]) mismatches.push(`${k} ${got[k]} ≠ expected ${upload.expected[k]}`);
   }
-  return { batchId: id, ms, jobMs: await waitLoggedMs(server.logs, 'batch validated', logFrom), peakRssMb, state, mismatches };
+  return { batchId: id, ms, jobMs, peakRssMb, state, mismatches, cpu: cpuUse };
 }
 
 /** Floor: @fast-csv/parse alone reading the same file (same options as the server's parser), counting records. */
