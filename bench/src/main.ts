@@ -24,6 +24,8 @@ const WEBHOOK_CONCURRENCY = 10;
 
 interface Files {
   upload: GeneratedUpload;
+  /** Every row gives its account a new email: the apply-all phase. */
+  all?: GeneratedUpload;
   lag: GeneratedUpload;
   hooks: GeneratedUpload;
   templateRows: number;
@@ -97,6 +99,7 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
             upload: await writeUploadCsv(template, facts, opts.rows, join(database.dir, 'upload.csv')),
             lag: await writeUploadCsv(template, facts, opts.lagRows, join(database.dir, 'lag.csv')),
             hooks: await writeAllChangesCsv(template, opts.webhookEvents, join(database.dir, 'webhooks.csv')),
+            all: opts.phases.has('apply-all') ? await writeAllChangesCsv(template, opts.rows, join(database.dir, 'all.csv')) : undefined,
           };
           out.templateRows = files.templateRows;
           out.uploadBytes = files.upload.bytes;
@@ -125,6 +128,22 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
                 result.apply = { ...restApply, applied: applied.summary.applied };
                 for (const m of a.mismatches) result.errors.push(`apply count: ${m}`);
               }
+            }
+            await phase('reset', () => resetAfterBatch(bare as BareDb, v.batchId, platform.platformId));
+          }
+        }
+        if (opts.phases.has('apply-all') && f.all) {
+          const all = f.all;
+          await api.settle();
+          const v = await phase('apply-all-validate', () => measureValidation(api, server, bare as BareDb, all, PHASE_TIMEOUT_MS));
+          if (v) {
+            result.applyAllFloor = await phase('apply-all-floor', () => applyFloor(bare as BareDb, v.batchId, platform.platformId));
+            await api.settle();
+            const a = await phase('apply-all', () => measureApply(api, server, bare as BareDb, v.batchId, all.rows, PHASE_TIMEOUT_MS));
+            if (a) {
+              const { state: applied, ...restApply } = a;
+              result.applyAll = { ...restApply, applied: applied.summary.applied, validationMs: v.ms };
+              for (const m of a.mismatches) result.errors.push(`apply-all count: ${m}`);
             }
             await phase('reset', () => resetAfterBatch(bare as BareDb, v.batchId, platform.platformId));
           }

@@ -24,6 +24,9 @@ export interface RunResult {
   review?: ReviewResult;
   applyFloor?: ApplyFloorResult;
   apply?: Omit<ApplyResult, 'state'> & { applied: number };
+  /** The apply of a file in which every row changes an email (the issue's "apply of N rows"). */
+  applyAll?: Omit<ApplyResult, 'state'> & { applied: number; validationMs: number };
+  applyAllFloor?: ApplyFloorResult;
   lag?: LagResult;
   webhooks?: WebhookResult;
   webhookFloor?: WebhookResult;
@@ -174,12 +177,35 @@ export function renderTable(r: DatabaseReport): string {
       sec(a),
       `${sec(upd)} set-based UPDATE … FROM`,
       ratio(a, upd),
-      sqlite ? '≤ 10 s for 500k rows' : '(SQLite target only)',
-      sqlite && atScale ? met(a <= 10_000) : sqlite ? 'n/a below 500k' : '—',
+      sqlite ? 'see the all-changes row' : '(SQLite target only)',
+      '—',
     ]);
     row(['', 'apply job alone (server log)', sec(job), `${sec(out)} + row status + outbox insert…select`, ratio(job, out), '', '']);
     row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
     cpuRow((x) => x.apply?.cpu, job);
+  }
+  if (runs.some((x) => x.applyAll)) {
+    const a = med(runs, (x) => x.applyAll, (s) => s.ms);
+    const job = med(runs, (x) => x.applyAll, (s) => s.jobMs ?? Number.NaN);
+    const applied = med(runs, (x) => x.applyAll, (s) => s.applied);
+    const upd = med(runs, (x) => x.applyAllFloor, (s) => s.updateMs);
+    const out = med(runs, (x) => x.applyAllFloor, (s) => s.withOutboxMs);
+    const rss = med(runs, (x) => x.applyAll, (s) => s.peakRssMb);
+    const v = med(runs, (x) => x.applyAll, (s) => s.validationMs);
+    row([
+      `confirm → COMPLETED, every row changes (${n0(applied)} rows applied + events)`,
+      'time',
+      sec(a),
+      `${sec(upd)} set-based UPDATE … FROM`,
+      ratio(a, upd),
+      sqlite ? '≤ 10 s for 500k rows' : '(SQLite target only)',
+      sqlite && atScale ? met(a <= 10_000) : sqlite ? 'n/a below 500k' : '—',
+    ]);
+    row(['', 'apply job alone (server log)', sec(job), `${sec(out)} + row status + outbox insert…select`, ratio(job, out), '', '']);
+    row(['', 'µs per applied row (job)', (job * 1000 / applied).toFixed(1), '', '', '≤ 20 µs', sqlite ? met((job * 1000) / applied <= 20) : '—']);
+    row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
+    row(['', 'its upload → VALIDATED (not a target)', sec(v), '', '', '', '']);
+    cpuRow((x) => x.applyAll?.cpu, job);
   }
   if (runs.some((x) => x.lag)) {
     const p50 = med(runs, (x) => x.lag, (s) => s.p50);
