@@ -179,7 +179,8 @@ function start(role) {
   install();
   if (role !== 'worker') buildClient();
   const env = role ? { ROLE: role, DEMO_SEED: process.env.DEMO_SEED ?? 'false' } : { DEMO_SEED: process.env.DEMO_SEED ?? 'true' };
-  const status = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: join(root, 'server'), env });
+  // The compiled server with the production node flags (server/scripts/start.mjs builds it when stale).
+  const status = run(process.execPath, [join(root, 'server/scripts/start.mjs')], { cwd: join(root, 'server'), env });
   process.exit(status);
 }
 
