@@ -120,6 +120,8 @@ async function test() {
   pnpm(['run', 'typecheck']);
   console.log('› schema is current');
   pnpm(['run', 'schema:check']);
+  console.log('› dashboard types are current');
+  pnpm(['--filter', '@comms/client', 'run', 'codegen:check']);
   // The browser suites drive the built dashboard served by the server.
   buildClient();
 

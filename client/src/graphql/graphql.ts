@@ -1,7 +1,7 @@
 import { initGraphQLTada } from 'gql.tada';
 import type { introspection } from './graphql-env.d.ts';
 
-/** Typed GraphQL documents, checked against src/graphql/merged-schema.graphql (see README). */
+/** Typed GraphQL documents, checked against the server schema, ../schema/schema.graphql (see README). */
 export const graphql = initGraphQLTada<{
   introspection: introspection;
   disableMasking: true;
