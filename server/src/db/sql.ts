@@ -5,15 +5,47 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 /** A value a bulk statement can bind: dialects differ on booleans and dates, the seam hides it. */
 export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | null;
 
+/** A bound parameter: a value, or a list for {@link SqlTx.anyOf}. */
+export type SqlParam = SqlValue | readonly (string | number)[];
+
+export interface TransactionOptions {
+  /**
+   * `false`: the commit may return before it is on disk (PostgreSQL
+   * `synchronous_commit = off`; a crash can lose the last commits, never half of
+   * one). Only for work that starts over after a crash, such as validation.
+   * SQLite already commits without waiting for fsync in WAL mode (synchronous = NORMAL).
+   */
+  durable?: boolean;
+}
+
 /**
  * One connection inside one transaction. SQL uses `$1, $2…` placeholders on
  * both dialects (SQLite reads them as numbered parameters).
  */
 export interface SqlTx {
-  query<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
-  execute(sql: string, params?: SqlValue[]): Promise<number>;
+  query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]>;
+  execute(sql: string, params?: SqlParam[]): Promise<number>;
   /** A multi-row insert of `rows` (each an array in `columns` order), chunked to the dialect's limits. */
   insertMany(table: string, columns: string[], rows: SqlValue[][], onConflict?: string): Promise<void>;
+  /**
+   * The condition "equals one element of the list bound at `$n`", to follow a
+   * column: `where id ${tx.anyOf(2)}` with a string or number array as `$2`.
+   * One parameter and one statement text whatever the list's length, so the
+   * statement is parsed once (PostgreSQL `= any($n)`, SQLite `json_each`).
+   */
+  anyOf(n: number): string;
+  /**
+   * SQL text of the column expression `expr` written as JSON, byte for byte as
+   * JSON.stringify writes the value (a string quoted and escaped, NULL as null),
+   * so bulk paths can build JSON documents in SQL (SQLite `json_quote`, PostgreSQL `to_json`).
+   */
+  jsonQuote(expr: string): string;
+  /**
+   * SQL text of `length` bytes from byte `start` (1-based, an integer SQL expression) of
+   * the ASCII bytes bound at `$n` as a Uint8Array. Constant time per call: `substr` of
+   * a long text counts characters from its start on both dialects (quadratic per statement).
+   */
+  asciiSlice(n: number, start: string, length: number): string;
 }
 
 /**
@@ -23,10 +55,10 @@ export interface SqlTx {
  */
 export interface SqlDatabase extends Omit<SqlTx, 'insertMany'> {
   readonly dialect: 'sqlite' | 'postgresql';
-  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** `for update skip locked` where the dialect has it; SQLite serialises writers anyway. */
   readonly skipLocked: string;
-  /** Keeps planner statistics fresh after a bulk load (PostgreSQL ANALYZE). */
+  /** Keeps planner statistics fresh after a bulk load (ANALYZE; on SQLite skipped when few rows changed since the last). */
   analyze(table: string): Promise<void>;
 }
 
@@ -58,6 +90,7 @@ export function createSqlDatabase(orm: MikroORM): SqlDatabase {
 interface BetterSqlite {
   prepare(sql: string): {
     all(...params: unknown[]): unknown[];
+    get(...params: unknown[]): unknown;
     run(...params: unknown[]): { changes: number };
     reader: boolean;
   };
@@ -65,8 +98,10 @@ interface BetterSqlite {
   exec(sql: string): void;
 }
 
-function sqliteValue(v: SqlValue): unknown {
+function sqliteValue(v: SqlParam): unknown {
   if (typeof v === 'boolean') return v ? 1 : 0;
+  // Lists are read back by json_each (anyOf).
+  if (Array.isArray(v)) return JSON.stringify(v);
   // The ORM stores dates as epoch milliseconds on SQLite; raw paths do the same.
   if (v instanceof Date) return v.getTime();
   return v;
@@ -108,14 +143,14 @@ function sqliteTx(db: BetterSqlite): SqlTx {
       statements.set(sql, entry);
     }
     const { stmt, order } = entry;
-    const bind = (params: SqlValue[]) => order.map((i) => sqliteValue(params[i] ?? null));
+    const bind = (params: SqlParam[]) => order.map((i) => sqliteValue(params[i] ?? null));
     return {
-      all: (params: SqlValue[]) => stmt.all(...bind(params)),
-      run: (params: SqlValue[]) => stmt.run(...bind(params)),
+      all: (params: SqlParam[]) => stmt.all(...bind(params)),
+      run: (params: SqlParam[]) => stmt.run(...bind(params)),
     };
   };
   const tx: SqlTx = {
-    async query<T>(sql: string, params: SqlValue[] = []) {
+    async query<T>(sql: string, params: SqlParam[] = []) {
       return prepare(sql).all(params) as T[];
     },
     async execute(sql, params = []) {
@@ -129,6 +164,9 @@ function sqliteTx(db: BetterSqlite): SqlTx {
       const stmt = prepare(`insert into ${table} (${columns.join(', ')}) values (${marks}) ${onConflict}`);
       for (const row of rows) stmt.run(row);
     },
+    anyOf: (n) => `in (select value from json_each($${n}))`,
+    jsonQuote: (expr) => `json_quote(${expr})`,
+    asciiSlice: (n, start, length) => `cast(substr($${n}, ${start}, ${length}) as text)`,
   };
   return tx;
 }
@@ -143,6 +181,9 @@ function sqliteDatabase(orm: MikroORM): SqlDatabase {
     skipLocked: '',
     query: (sql, params) => run((tx) => tx.query(sql, params)),
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
+    anyOf: (n) => `in (select value from json_each($${n}))`,
+    jsonQuote: (expr) => `json_quote(${expr})`,
+    asciiSlice: (n, start, length) => `cast(substr($${n}, ${start}, ${length}) as text)`,
     transaction: (fn) =>
       withConnection(orm, async (conn) => {
         const db = conn as BetterSqlite;
@@ -160,62 +201,133 @@ function sqliteDatabase(orm: MikroORM): SqlDatabase {
         // entirely in microtasks and starve HTTP requests until it ends.
         yieldToEventLoop(),
       ),
-    analyze: async (table) => {
-      await run((tx) => tx.execute(`analyze ${table}`));
-    },
+    analyze: (table) =>
+      withConnection(orm, async (conn) => {
+        const db = conn as BetterSqlite;
+        // ANALYZE reads every index of the whole table (~0.5 s per 500,000 batch rows, growing
+        // with every batch kept), and a sampled one (analysis_limit) skews the per-key averages
+        // enough to change the review and apply plans. So it is skipped when the connection —
+        // the only writer — changed too few rows since this table's last ANALYZE to move them.
+        let analyzedAt = analyzedByConnection.get(db);
+        if (!analyzedAt) {
+          analyzedAt = new Map();
+          analyzedByConnection.set(db, analyzedAt);
+        }
+        const changes = Number((db.prepare('select total_changes() as n').get() as { n: number }).n);
+        const last = analyzedAt.get(table);
+        if (last !== undefined && changes - last < SQLITE_REANALYZE_AFTER_CHANGES) return;
+        db.exec(`analyze ${table}`);
+        analyzedAt.set(table, changes);
+      }),
   };
 }
 
+/** Rows changed (any table) after which ANALYZE runs again; a validation chunk is 1,000. */
+const SQLITE_REANALYZE_AFTER_CHANGES = 10_000;
+/** The connection's total_changes() when each table was last analyzed (a new connection starts from 0). */
+const analyzedByConnection = new WeakMap<BetterSqlite, Map<string, number>>();
+
 // ---------------------------------------------------------------- PostgreSQL
 
-interface PgClient {
-  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+interface PgQueryConfig {
+  text: string;
+  values?: unknown[];
+  /** A named statement is parsed and planned once per connection, then only bound and run. */
+  name?: string;
 }
 
-const PG_MAX_PARAMS = 60_000;
+interface PgClient {
+  query(sql: string | PgQueryConfig, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
 
-function pgTx(client: PgClient): SqlTx {
+/** Rows per insert statement: one statement's arrays stay a few MB at most. */
+const PG_ROWS_PER_INSERT = 10_000;
+
+/** Column name → SQL type (`character varying(100)`, `integer`, `timestamp with time zone`…), per table. */
+type PgColumnTypes = Map<string, Map<string, string>>;
+
+/** Statement names for insertMany texts; a short name keeps the Parse message small. */
+const pgStatementNames = new Map<string, string>();
+
+function pgStatementName(text: string): string {
+  let name = pgStatementNames.get(text);
+  if (!name) {
+    name = `comms_insert_${pgStatementNames.size + 1}`;
+    pgStatementNames.set(text, name);
+  }
+  return name;
+}
+
+function pgTx(client: PgClient, columnTypes: PgColumnTypes): SqlTx {
+  const typesOf = async (table: string): Promise<Map<string, string>> => {
+    let types = columnTypes.get(table);
+    if (!types) {
+      const { rows } = await client.query(
+        `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+          where attrelid = cast($1 as regclass) and attnum > 0 and not attisdropped`,
+        [table],
+      );
+      types = new Map((rows as Array<{ name: string; type: string }>).map((r) => [r.name, r.type]));
+      columnTypes.set(table, types);
+    }
+    return types;
+  };
   return {
-    async query<T>(sql: string, params: SqlValue[] = []) {
+    async query<T>(sql: string, params: SqlParam[] = []) {
       return (await client.query(sql, params)).rows as T[];
     },
     async execute(sql, params = []) {
       return (await client.query(sql, params)).rowCount ?? 0;
     },
     async insertMany(table, columns, rows, onConflict = '') {
-      const perChunk = Math.max(1, Math.floor(PG_MAX_PARAMS / columns.length));
-      for (let start = 0; start < rows.length; start += perChunk) {
-        const chunk = rows.slice(start, start + perChunk);
-        const params: SqlValue[] = [];
-        const tuples = chunk.map((row) => {
-          const marks = row.map((v) => {
-            params.push(v);
-            return `$${params.length}`;
-          });
-          return `(${marks.join(', ')})`;
+      if (rows.length === 0) return;
+      // One array parameter per column (UNNEST) instead of one parameter per value:
+      // the statement text is the same for every chunk, so it is prepared once per
+      // connection, and pg sends ten parameters instead of ten thousand.
+      const types = await typesOf(table);
+      const casts = columns.map((c, i) => {
+        const type = types.get(c);
+        if (!type) throw new Error(`insertMany: no column ${c} in ${table}`);
+        return `cast($${i + 1} as ${type}[])`;
+      });
+      const text = `insert into ${table} (${columns.join(', ')}) select * from unnest(${casts.join(', ')}) ${onConflict}`;
+      const name = pgStatementName(text);
+      for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
+        const end = Math.min(rows.length, start + PG_ROWS_PER_INSERT);
+        // pg writes each array as a literal, element by element (dates, booleans, bigint and bytes included).
+        const values = columns.map((_, c) => {
+          const column = new Array<SqlValue>(end - start);
+          for (let r = start; r < end; r++) column[r - start] = rows[r][c];
+          return column;
         });
-        await client.query(
-          `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')} ${onConflict}`,
-          params,
-        );
+        await client.query({ name, text, values });
       }
     },
+    anyOf: (n) => `= any($${n})`,
+    jsonQuote: (expr) => `coalesce(to_json(${expr})::text, 'null')`,
+    asciiSlice: (n, start, length) => `convert_from(substr(cast($${n} as bytea), ${start}, ${length}), 'UTF8')`,
   };
 }
 
 function postgresDatabase(orm: MikroORM): SqlDatabase {
-  const run = <T>(fn: (tx: SqlTx) => Promise<T>) => withConnection(orm, (conn) => fn(pgTx(conn as PgClient)));
+  // Column types change only with migrations, which run before the seam is built.
+  const columnTypes: PgColumnTypes = new Map();
+  const run = <T>(fn: (tx: SqlTx) => Promise<T>) => withConnection(orm, (conn) => fn(pgTx(conn as PgClient, columnTypes)));
   return {
     dialect: 'postgresql',
     skipLocked: 'for update skip locked',
     query: (sql, params) => run((tx) => tx.query(sql, params)),
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
-    transaction: (fn) =>
+    anyOf: (n) => `= any($${n})`,
+    jsonQuote: (expr) => `coalesce(to_json(${expr})::text, 'null')`,
+    asciiSlice: (n, start, length) => `convert_from(substr(cast($${n} as bytea), ${start}, ${length}), 'UTF8')`,
+    transaction: (fn, options) =>
       withConnection(orm, async (conn) => {
         const client = conn as PgClient;
-        await client.query('begin');
+        // One round trip: a simple query may hold several statements.
+        await client.query(options?.durable === false ? 'begin; set local synchronous_commit = off' : 'begin');
         try {
-          const result = await fn(pgTx(client));
+          const result = await fn(pgTx(client, columnTypes));
           await client.query('commit');
           return result;
         } catch (err) {

@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlTypes } from './migrations/sql-types.js';
+import { openOrm } from './orm.js';
+import { createSqlDatabase, type SqlDatabase, type SqlValue } from './sql.js';
+
+// The seam on SQLite always; on PostgreSQL too when the suites run there (TEST_DB=postgres).
+const dialects: Array<'sqlite' | 'postgresql'> = process.env.TEST_DB === 'postgres' ? ['sqlite', 'postgresql'] : ['sqlite'];
+const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Opened {
+  db: SqlDatabase;
+  close(): Promise<void>;
+}
+
+async function open(dialect: 'sqlite' | 'postgresql'): Promise<Opened> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'comms-sql-'));
+    const orm = await openOrm({ dialect: 'sqlite', file: join(dir, 'test.db') });
+    return {
+      db: createSqlDatabase(orm),
+      close: async () => {
+        await orm.close(true);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const name = `cc_sql_${process.pid}_${Date.now().toString(36)}`;
+  const admin = await openOrm({ dialect: 'postgresql', url: ADMIN_URL });
+  await createSqlDatabase(admin).execute(`create database ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const orm: MikroORM = await openOrm({ dialect: 'postgresql', url: url.toString() });
+  return {
+    db: createSqlDatabase(orm),
+    close: async () => {
+      await orm.close(true);
+      await createSqlDatabase(admin).execute(`drop database if exists ${name} with (force)`);
+      await admin.close(true);
+    },
+  };
+}
+
+const COLUMNS = ['id', 'n', 'big', 'flag', 'at', 'note', 'bytes'];
+
+describe.each(dialects)('SqlDatabase on %s', (dialect) => {
+  let opened: Opened;
+  let db: SqlDatabase;
+  beforeAll(async () => {
+    opened = await open(dialect);
+    db = opened.db;
+    const t = sqlTypes(dialect);
+    await db.execute(`create table seam_probe (
+      id ${t.id} primary key, n ${t.int}, big ${t.bigint}, flag ${t.bool}, at ${t.time}, note ${t.text},
+      bytes ${dialect === 'postgresql' ? 'bytea' : 'blob'}, fixed ${t.text} not null default 'kept'
+    )`);
+  }, 60_000);
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it('insertMany keeps every kind of value, across statement boundaries', async () => {
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const awkward = ['a,b', 'quote " and \\ backslash', '{braces}', 'NULL', '', 'é ✔ 😀', "it's"];
+    const rows: SqlValue[][] = [];
+    for (let i = 0; i < 12_345; i++) {
+      rows.push([
+        `id_${String(i).padStart(6, '0')}`,
+        i % 7 === 0 ? null : i,
+        i === 1 ? 9_007_199_254_740_993n : BigInt(i) * 1_000_000_000n,
+        i % 2 === 0,
+        i % 5 === 0 ? null : at,
+        awkward[i % awkward.length],
+        i % 3 === 0 ? new Uint8Array([0, 255, i % 256]) : null,
+      ]);
+    }
+    await db.transaction((tx) => tx.insertMany('seam_probe', COLUMNS, rows));
+    const [{ n }] = await db.query<{ n: number | string }>('select count(*) as n from seam_probe');
+    expect(Number(n)).toBe(rows.length);
+    const back = await db.query<Record<string, unknown>>(
+      `select id, n, cast(big as text) as big, flag, at, note, bytes, fixed from seam_probe where id ${db.anyOf(1)} order by id`,
+      [['id_000000', 'id_000001', 'id_000003', 'id_000005', 'id_012344']],
+    );
+    expect(back.map((r) => r.id)).toEqual(['id_000000', 'id_000001', 'id_000003', 'id_000005', 'id_012344']);
+    // SQLite stores epoch milliseconds; pg returns a Date or its text, depending on the ORM's type parsers.
+    const asDate = (v: unknown) => (v === null ? null : new Date(typeof v === 'number' ? v : (v as string | Date)).toISOString());
+    const bytes = (v: unknown) => (v === null ? null : [...(v as Uint8Array)]);
+    expect(
+      back.map((r) => [r.id, r.n === null ? null : Number(r.n), r.big, Boolean(r.flag), asDate(r.at), r.note, bytes(r.bytes), r.fixed]),
+    ).toEqual([
+      ['id_000000', null, '0', true, null, 'a,b', [0, 255, 0], 'kept'],
+      ['id_000001', 1, '9007199254740993', false, at.toISOString(), 'quote " and \\ backslash', null, 'kept'],
+      ['id_000003', 3, '3000000000', false, at.toISOString(), 'NULL', [0, 255, 3], 'kept'],
+      ['id_000005', 5, '5000000000', false, null, 'é ✔ 😀', null, 'kept'],
+      ['id_012344', 12_344, '12344000000000', true, at.toISOString(), 'NULL', null, 'kept'],
+    ]);
+  });
+
+  it('insertMany honours an on-conflict clause', async () => {
+    await db.transaction((tx) =>
+      tx.insertMany(
+        'seam_probe',
+        ['id', 'note'],
+        [
+          ['conflict_1', 'first'],
+          ['conflict_2', 'first'],
+        ],
+      ),
+    );
+    await db.transaction((tx) =>
+      tx.insertMany(
+        'seam_probe',
+        ['id', 'note'],
+        [
+          ['conflict_1', 'second'],
+          ['conflict_3', 'second'],
+        ],
+        'on conflict (id) do nothing',
+      ),
+    );
+    const rows = await db.query<{ id: string; note: string }>(`select id, note from seam_probe where id ${db.anyOf(1)} order by id`, [
+      ['conflict_1', 'conflict_2', 'conflict_3'],
+    ]);
+    expect(rows).toEqual([
+      { id: 'conflict_1', note: 'first' },
+      { id: 'conflict_2', note: 'first' },
+      { id: 'conflict_3', note: 'second' },
+    ]);
+  });
+
+  it('anyOf matches numbers, and nothing for an empty list', async () => {
+    const some = await db.query<{ id: string }>(`select id from seam_probe where n ${db.anyOf(1)} order by id`, [[1, 2, 3]]);
+    expect(some.map((r) => r.id)).toEqual(['id_000001', 'id_000002', 'id_000003']);
+    expect(await db.query(`select id from seam_probe where id ${db.anyOf(1)}`, [[]])).toEqual([]);
+  });
+
+  it('a non-durable transaction commits and rolls back like any other', async () => {
+    await db.transaction((tx) => tx.execute(`insert into seam_probe (id, note) values ('async_1', 'x')`), { durable: false });
+    await expect(
+      db.transaction(
+        async (tx) => {
+          await tx.execute(`insert into seam_probe (id, note) values ('async_2', 'x')`);
+          throw new Error('stop');
+        },
+        { durable: false },
+      ),
+    ).rejects.toThrow('stop');
+    const rows = await db.query<{ id: string }>(`select id from seam_probe where id like 'async_%'`);
+    expect(rows.map((r) => r.id)).toEqual(['async_1']);
+    // The setting is local to the transaction: the next one waits for its commit again.
+    if (dialect === 'postgresql') {
+      const [s] = await db.transaction((tx) => tx.query<{ synchronous_commit: string }>('show synchronous_commit'));
+      expect(s.synchronous_commit).toBe('on');
+    }
+  });
+
+  it('analyze can run repeatedly', async () => {
+    await db.analyze('seam_probe');
+    await db.analyze('seam_probe');
+  });
+});
