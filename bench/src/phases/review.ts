@@ -1,5 +1,4 @@
-import { maskOf } from '../../../server/src/modules/batches/batch-row.codes.js';
-import type { RowIssueCode } from '../../../server/src/modules/batches/pipeline/issues.js';
+import { batchRowFilterSql, type RowFilter } from '../../../server/src/modules/batches/batch-row-filter.js';
 import { type BareDb, sqliteSql } from '../bare.js';
 import type { Api } from '../client.js';
 import { percentile, since } from '../stats.js';
@@ -16,14 +15,9 @@ const ROWS_QUERY = `query BatchRows($id: ID!, $first: Int!, $after: String, $fil
   }
 }`;
 
-interface Filter {
-  changes?: string[];
-  issueCodes?: RowIssueCode[];
-  applyStatuses?: string[];
-}
 
 /** The filters a reviewer clicks: changes to apply, errors, warnings. */
-const FILTERS: Filter[] = [{ changes: ['ADD', 'REPLACE'] }, { changes: ['INVALID'] }, { issueCodes: ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'] }];
+const FILTERS: RowFilter[] = [{ changes: ['ADD', 'REPLACE'] }, { changes: ['INVALID'] }, { issueCodes: ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'] }];
 
 export interface LatencyResult {
   p50: number;
@@ -43,24 +37,6 @@ export interface ReviewResult {
 }
 
 const PAGE = 100;
-
-function filterSql(filter: Filter | undefined, params: unknown[]): string[] {
-  const where: string[] = [];
-  const inList = (column: string, values: readonly string[]) => {
-    const marks = values.map((v) => {
-      params.push(v);
-      return `$${params.length}`;
-    });
-    where.push(`${column} in (${marks.join(', ')})`);
-  };
-  if (filter?.changes?.length) inList('change', filter.changes);
-  if (filter?.applyStatuses?.length) inList('apply_status', filter.applyStatuses);
-  if (filter?.issueCodes?.length) {
-    params.push(maskOf(filter.issueCodes));
-    where.push(`(issue_mask & $${params.length}) <> 0`);
-  }
-  return where;
-}
 
 /** A random page: a random starting row among the rows the filter keeps (so every page is full but the last). */
 function randomAfter(rowNumbers: number[], rnd: () => number): number {
@@ -84,9 +60,9 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
     seed = (seed * 48271) % 2147483647;
     return seed / 2147483647;
   };
-  const numbersOf = async (filter?: Filter) => {
+  const numbersOf = async (filter?: RowFilter) => {
     const params: unknown[] = [batchId];
-    const where = ['batch_id = $1', ...filterSql(filter, params)];
+    const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
     return (await bare.query<{ row_number: number }>(`select row_number from batch_row where ${where.join(' and ')} order by row_number`, params)).map(
       (r) => Number(r.row_number),
     );
@@ -101,7 +77,7 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
   const plainPlan = plan(pages, () => null);
   const filteredPlan = plan(pages, (i) => i % FILTERS.length);
 
-  const viaApi = async (p: { filter?: Filter; after: number }) => {
+  const viaApi = async (p: { filter?: RowFilter; after: number }) => {
     const start = performance.now();
     await api.gql(ROWS_QUERY, {
       id: batchId,
@@ -111,9 +87,9 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
     });
     return since(start);
   };
-  const pageSql = (filter: Filter | undefined) => {
+  const pageSql = (filter: RowFilter | undefined) => {
     const params: unknown[] = [batchId];
-    const where = ['batch_id = $1', ...filterSql(filter, params)];
+    const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
     params.push(0);
     where.push(`row_number > $${params.length}`);
     params.push(PAGE + 1);
@@ -123,7 +99,7 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
   };
   // The floor: the same page (keyset, 101 rows) read with the bare driver, statement prepared once.
   const prepared = new Map<string, (params: unknown[]) => unknown[]>();
-  const viaDriver = async (p: { filter?: Filter; after: number }) => {
+  const viaDriver = async (p: { filter?: RowFilter; after: number }) => {
     const start = performance.now();
     const { sql, params, afterAt } = pageSql(p.filter);
     params[afterAt] = p.after;

@@ -1,42 +1,40 @@
 import type { SqlDatabase, SqlValue } from '../../db/sql.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
-import { maskOf } from './batch-row.codes.js';
+import { batchRowFilterSql, countFromHistogram } from './batch-row-filter.js';
 import { BATCH_ROW_COLUMNS, type BatchRowRecord, rowFromRecord } from './batch.mapper.js';
 import { UploadBatchStatus } from './batch.entity.js';
 import type { BatchRowFilter, BatchRowType, UploadBatchType } from './batch.types.js';
 
-/** SQL conditions for a row filter; each list means "any of". */
-function filterSql(filter: BatchRowFilter | null | undefined, params: SqlValue[]): string[] {
-  const where: string[] = [];
-  const inList = (column: string, values: readonly string[]) => {
-    const marks = values.map((v) => {
-      params.push(v);
-      return `$${params.length}`;
-    });
-    where.push(`${column} in (${marks.join(', ')})`);
-  };
-  if (filter?.changes?.length) inList('change', filter.changes);
-  if (filter?.applyStatuses?.length) inList('apply_status', filter.applyStatuses);
-  if (filter?.issueCodes?.length) {
-    params.push(maskOf(filter.issueCodes));
-    // "issue_mask <> 0" lets the planner walk the partial index of problem rows.
-    where.push(`issue_mask <> 0 and (issue_mask & $${params.length}) <> 0`);
-  }
-  return where;
-}
-
 /**
- * The filtered total from the batch's counters when they answer it exactly
- * (one kind of filter), so a 500,000-row batch is not counted on every page;
- * null when a scan is needed (combined filters, validation still running).
+ * The filtered total from the batch's counters and row histogram when they
+ * answer it exactly, so a 500,000-row batch is not counted on every page
+ * (on SQLite a count blocks every other request). Null when the rows must be
+ * counted: validation still running, a batch validated before the histogram
+ * existed with a combined or multi-code filter, or an apply-status filter
+ * combined with another that keeps only some of the rows to apply.
  */
 export function countFromSummary(batch: UploadBatchType, filter: BatchRowFilter | null | undefined): number | null {
   if (batch.status === UploadBatchStatus.VALIDATING || batch.status === UploadBatchStatus.EXPIRED) return null;
   const s = batch.summary;
   const kinds = [filter?.changes?.length, filter?.issueCodes?.length, filter?.applyStatuses?.length].filter(Boolean).length;
   if (kinds === 0) return s.totalRows;
-  if (kinds > 1) return null;
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const toApply = s.additions + s.replacements;
+  if (kinds === 1 && filter?.applyStatuses?.length) {
+    const byStatus: Record<string, number> = {
+      NOT_APPLICABLE: s.totalRows - toApply,
+      PENDING: toApply - s.applied - s.conflicts - s.failed,
+      APPLIED: s.applied,
+      CONFLICT: s.conflicts,
+      FAILED: s.failed,
+    };
+    return sum([...new Set(filter.applyStatuses)].map((c) => byStatus[c] ?? 0));
+  }
+  if (batch.rowHistogram) {
+    return countFromHistogram(batch.rowHistogram, filter, { toApply, applied: s.applied, conflicts: s.conflicts, failed: s.failed });
+  }
+  // Batches validated before the histogram: the counters answer one kind of filter.
+  if (kinds > 1) return null;
   if (filter?.changes?.length) {
     const byChange: Record<string, number> = {
       ADD: s.additions,
@@ -46,17 +44,6 @@ export function countFromSummary(batch: UploadBatchType, filter: BatchRowFilter 
       INVALID: s.invalid,
     };
     return sum([...new Set(filter.changes)].map((c) => byChange[c] ?? 0));
-  }
-  if (filter?.applyStatuses?.length) {
-    const toApply = s.additions + s.replacements;
-    const byStatus: Record<string, number> = {
-      NOT_APPLICABLE: s.totalRows - toApply,
-      PENDING: toApply - s.applied - s.conflicts - s.failed,
-      APPLIED: s.applied,
-      CONFLICT: s.conflicts,
-      FAILED: s.failed,
-    };
-    return sum([...new Set(filter.applyStatuses)].map((c) => byStatus[c] ?? 0));
   }
   const codes = [...new Set(filter?.issueCodes ?? [])];
   // Several codes may sit on one row: only a single code is answered by its counter.
@@ -71,7 +58,7 @@ export async function listBatchRows(
 ): Promise<Connection<BatchRowType>> {
   const batchId = batch.id;
   const params: SqlValue[] = [batchId];
-  const where = ['batch_id = $1', ...filterSql(args.filter, params)];
+  const where = ['batch_id = $1', ...batchRowFilterSql(args.filter, params)];
   const n =
     countFromSummary(batch, args.filter) ??
     (await db.query<{ n: number | string }>(`select count(*) as n from batch_row where ${where.join(' and ')}`, params))[0].n;

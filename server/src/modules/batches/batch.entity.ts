@@ -120,6 +120,10 @@ export class UploadBatch {
   @Property({ type: 'string', nullable: true })
   issueCounts?: string | null;
 
+  /** JSON `[[change, issueMask, rows], …]`, written at the end of validation (see batch-row-filter.ts). */
+  @Property({ type: 'text', nullable: true })
+  rowHistogram?: string | null;
+
   @Property({ type: 'integer' })
   applied = 0;
 

@@ -1,4 +1,5 @@
 import type { RowIssue } from './pipeline/issues.js';
+import { parseRowHistogram } from './batch-row-filter.js';
 import type { UploadBatch } from './batch.entity.js';
 import { TERMINAL_STATUSES, UploadBatchStatus } from './batch.entity.js';
 import type { BatchRowType, FileErrorCodeEnum, RowApplyStatusEnum, RowChangeEnum, UploadBatchType } from './batch.types.js';
@@ -34,13 +35,14 @@ export interface BatchRecord {
   conflicts: number;
   failed: number;
   issue_counts: string | null;
+  row_histogram: string | null;
 }
 
 const date = (v: Date | number | null): Date | null => (v === null || v === undefined ? null : new Date(v));
 
 /** Columns of {@link BatchRecord}, for `select`. */
 export const BATCH_COLUMNS =
-  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, issue_counts';
+  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, issue_counts, row_histogram';
 
 export function batchFromRecord(r: BatchRecord): UploadBatchType {
   const n = (v: number | string | null) => Number(v ?? 0);
@@ -58,6 +60,7 @@ export function batchFromRecord(r: BatchRecord): UploadBatchType {
     uploadBytes: r.upload_bytes === null ? null : n(r.upload_bytes),
     failureMessage: r.failure_message,
     issueCounts: r.issue_counts ? (JSON.parse(r.issue_counts) as Record<string, number>) : null,
+    rowHistogram: parseRowHistogram(r.row_histogram),
     fileError: r.file_error_code
       ? {
           code: r.file_error_code as FileErrorCodeEnum,
@@ -115,6 +118,7 @@ export function batchFromEntity(b: UploadBatch): UploadBatchType {
     conflicts: b.conflicts,
     failed: b.failed,
     issue_counts: b.issueCounts ?? null,
+    row_histogram: b.rowHistogram ?? null,
   });
 }
 

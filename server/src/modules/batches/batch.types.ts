@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../graphql/relay.js';
+import type { RowHistogram } from './batch-row-filter.js';
 import { UploadBatchStatus } from './batch.entity.js';
 
 export enum RowChangeEnum {
@@ -195,6 +196,9 @@ export class UploadBatchType {
 
   /** Rows per issue code once validated (for counts without a scan); not exposed. */
   issueCounts!: Record<string, number> | null;
+
+  /** Rows per (change, issue mask) once validated (review totals of any filter without a scan); not exposed. */
+  rowHistogram!: RowHistogram | null;
 }
 
 export const { ConnectionType: UploadBatchConnection } = connectionTypes('UploadBatch', () => UploadBatchType);

@@ -1,29 +1,62 @@
 import type { SqlTx } from '../../../db/sql.js';
 import { ROW_ISSUE_CODES, WARNING_MASK, issueBit } from '../batch-row.codes.js';
+import type { RowHistogram } from '../batch-row-filter.js';
+
+/** The batch counters that follow from a row histogram. */
+export interface HistogramCounters {
+  total: number;
+  additions: number;
+  replacements: number;
+  unchanged: number;
+  skipped: number;
+  invalid: number;
+  warnings: number;
+  issueCounts: Record<string, number>;
+}
+
+export function countersOf(histogram: RowHistogram): HistogramCounters {
+  const c: HistogramCounters = { total: 0, additions: 0, replacements: 0, unchanged: 0, skipped: 0, invalid: 0, warnings: 0, issueCounts: {} };
+  for (const code of ROW_ISSUE_CODES) c.issueCounts[code] = 0;
+  for (const [change, mask, rows] of histogram) {
+    c.total += rows;
+    if (change === 'ADD') c.additions += rows;
+    else if (change === 'REPLACE') c.replacements += rows;
+    else if (change === 'UNCHANGED') c.unchanged += rows;
+    else if (change === 'SKIPPED') c.skipped += rows;
+    else if (change === 'INVALID') c.invalid += rows;
+    if (mask & WARNING_MASK) c.warnings += rows;
+    for (const code of ROW_ISSUE_CODES) if (mask & issueBit(code)) c.issueCounts[code] += rows;
+  }
+  return c;
+}
 
 /**
  * Recomputes a batch's counters from its rows in one pass (after the duplicates
- * pass moved rows to INVALID), including per-issue-code counts for the review.
+ * pass moved rows to INVALID): one `group by` gives the rows per (change,
+ * issue_mask), stored as the batch's histogram so review totals of any filter
+ * on changes and issue codes need no count; the counters are sums of it.
  */
 export async function recountBatch(tx: SqlTx, batchId: string): Promise<void> {
-  const codeSums = ROW_ISSUE_CODES.map((code) => `sum(case when (issue_mask & ${issueBit(code)}) <> 0 then 1 else 0 end) as "${code}"`);
-  const [r] = await tx.query<Record<string, number | string | null>>(
-    `select count(*) as total,
-            sum(case when change = 'ADD' then 1 else 0 end) as additions,
-            sum(case when change = 'REPLACE' then 1 else 0 end) as replacements,
-            sum(case when change = 'UNCHANGED' then 1 else 0 end) as unchanged,
-            sum(case when change = 'SKIPPED' then 1 else 0 end) as skipped,
-            sum(case when change = 'INVALID' then 1 else 0 end) as invalid,
-            sum(case when (issue_mask & ${WARNING_MASK}) <> 0 then 1 else 0 end) as warnings,
-            ${codeSums.join(',\n            ')}
-       from batch_row where batch_id = $1`,
+  const buckets = await tx.query<{ change: string; issue_mask: number | string; n: number | string }>(
+    'select change, issue_mask, count(*) as n from batch_row where batch_id = $1 group by change, issue_mask order by change, issue_mask',
     [batchId],
   );
-  const n = (k: string) => Number(r[k] ?? 0);
-  const issueCounts = Object.fromEntries(ROW_ISSUE_CODES.map((c) => [c, n(c)]));
+  const histogram: RowHistogram = buckets.map((b) => [b.change, Number(b.issue_mask), Number(b.n)] as const);
+  const c = countersOf(histogram);
   await tx.execute(
     `update upload_batch set total_rows = $1, processed_rows = $1, additions = $2, replacements = $3, unchanged = $4,
-        skipped = $5, invalid = $6, warnings = $7, issue_counts = $8 where id = $9`,
-    [n('total'), n('additions'), n('replacements'), n('unchanged'), n('skipped'), n('invalid'), n('warnings'), JSON.stringify(issueCounts), batchId],
+        skipped = $5, invalid = $6, warnings = $7, issue_counts = $8, row_histogram = $9 where id = $10`,
+    [
+      c.total,
+      c.additions,
+      c.replacements,
+      c.unchanged,
+      c.skipped,
+      c.invalid,
+      c.warnings,
+      JSON.stringify(c.issueCounts),
+      JSON.stringify(histogram),
+      batchId,
+    ],
   );
 }

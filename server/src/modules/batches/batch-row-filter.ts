@@ -1,0 +1,103 @@
+import { maskOf } from './batch-row.codes.js';
+import type { RowIssueCode } from './pipeline/issues.js';
+
+/**
+ * The review's row filter as plain data (the GraphQL input and the bench both
+ * fit it); each list means "any of", lists combine with "and".
+ */
+export interface RowFilter {
+  changes?: readonly string[] | null;
+  issueCodes?: readonly RowIssueCode[] | null;
+  applyStatuses?: readonly string[] | null;
+}
+
+/** Where the filter's values go: the statement's parameters so far (`$n` is the n-th). */
+interface ParamList {
+  readonly length: number;
+  push(value: string | number): number;
+}
+
+/** SQL conditions on `batch_row` for a filter; pushes its values onto `params` (`$n` placeholders). */
+export function batchRowFilterSql(filter: RowFilter | null | undefined, params: ParamList): string[] {
+  const where: string[] = [];
+  const inList = (column: string, values: readonly string[]) => {
+    const marks = values.map((v) => {
+      params.push(v);
+      return `$${params.length}`;
+    });
+    where.push(`${column} in (${marks.join(', ')})`);
+  };
+  if (filter?.changes?.length) inList('change', filter.changes);
+  if (filter?.applyStatuses?.length) inList('apply_status', filter.applyStatuses);
+  if (filter?.issueCodes?.length) {
+    params.push(maskOf(filter.issueCodes));
+    // "issue_mask <> 0" lets the planner walk the partial index of problem rows.
+    where.push(`issue_mask <> 0 and (issue_mask & $${params.length}) <> 0`);
+  }
+  return where;
+}
+
+/**
+ * A batch's rows counted per (change, issue_mask), taken once validation has
+ * settled: neither column changes afterwards (apply only moves apply_status),
+ * so any filter on changes and issue codes is summed from a few dozen buckets
+ * instead of counting the batch's rows on every review page.
+ */
+export type RowHistogram = ReadonlyArray<readonly [change: string, issueMask: number, rows: number]>;
+
+/** Validates a stored histogram (JSON text); null when absent or not in the expected shape. */
+export function parseRowHistogram(json: string | null | undefined): RowHistogram | null {
+  if (!json) return null;
+  const value: unknown = JSON.parse(json);
+  if (!Array.isArray(value)) return null;
+  const ok = value.every(
+    (b) => Array.isArray(b) && b.length === 3 && typeof b[0] === 'string' && Number.isInteger(b[1]) && Number.isInteger(b[2]),
+  );
+  return ok ? (value as RowHistogram) : null;
+}
+
+/** Changes whose rows go through the apply (apply status PENDING, then APPLIED, CONFLICT or FAILED). */
+const APPLICABLE_CHANGES: ReadonlySet<string> = new Set(['ADD', 'REPLACE']);
+
+/** What the batch counters say about rows that are applied. */
+export interface ApplyCounters {
+  /** ADD + REPLACE rows. */
+  toApply: number;
+  applied: number;
+  conflicts: number;
+  failed: number;
+}
+
+/**
+ * Rows of the histogram kept by `filter`, exactly; null when it cannot be
+ * told without looking at the rows: an apply-status filter that keeps some but
+ * not all of the ADD/REPLACE rows (the histogram does not know which
+ * ADD/REPLACE row got which apply status).
+ */
+export function countFromHistogram(histogram: RowHistogram, filter: RowFilter | null | undefined, counters: ApplyCounters): number | null {
+  const changes = filter?.changes?.length ? new Set(filter.changes) : null;
+  const mask = filter?.issueCodes?.length ? maskOf(filter.issueCodes) : 0;
+  // Every ADD/REPLACE row has one of the four apply statuses, every other row NOT_APPLICABLE.
+  let keepApplicable = true;
+  let keepOthers = true;
+  if (filter?.applyStatuses?.length) {
+    const statuses = new Set(filter.applyStatuses);
+    const pending = counters.toApply - counters.applied - counters.conflicts - counters.failed;
+    const kept =
+      (statuses.has('PENDING') ? pending : 0) +
+      (statuses.has('APPLIED') ? counters.applied : 0) +
+      (statuses.has('CONFLICT') ? counters.conflicts : 0) +
+      (statuses.has('FAILED') ? counters.failed : 0);
+    if (kept !== 0 && kept !== counters.toApply) return null;
+    keepApplicable = kept !== 0;
+    keepOthers = statuses.has('NOT_APPLICABLE');
+  }
+  let n = 0;
+  for (const [change, issueMask, rows] of histogram) {
+    if (changes && !changes.has(change)) continue;
+    if (mask && (issueMask & mask) === 0) continue;
+    if (!(APPLICABLE_CHANGES.has(change) ? keepApplicable : keepOthers)) continue;
+    n += rows;
+  }
+  return n;
+}
