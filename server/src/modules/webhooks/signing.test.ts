@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newSigningSecret, SECRET_BYTES, Signer, signedHeaders, Webhook } from './signing.js';
 
@@ -20,5 +21,28 @@ describe('signing', () => {
     expect(new Webhook(oldSecret).verify(body, headers)).toEqual({ id: 'evt_1', type: 'account.updated' });
     expect(() => new Webhook(newSigningSecret()).verify(body, headers)).toThrow();
     expect(() => new Webhook(newSecret).verify(`${body} `, headers)).toThrow();
+  });
+
+  it('gives the very header standardwebhooks gives (node:crypto HMAC instead of its pure-JS SHA-256)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 24, maxLength: 64 }), { minLength: 1, maxLength: 2 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        (keys, id, body, ms) => {
+          const secrets = keys.map((k) => `whsec_${Buffer.from(k).toString('base64')}`);
+          const at = new Date(ms);
+          const expected = secrets.map((s) => new Webhook(s).sign(id, at, body)).join(' ');
+          expect(new Signer(secrets).sign(id, at, body)).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a secret the library refuses', () => {
+    expect(() => new Signer(['whsec_'])).toThrow();
+    expect(() => new Signer(['whsec_not base64!'])).toThrow();
   });
 });
