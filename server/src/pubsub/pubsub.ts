@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub } from '@graphql-yoga/subscription';
 
 type EventTarget = NonNullable<NonNullable<Parameters<typeof createPubSub>[0]>['eventTarget']>;
@@ -14,9 +15,21 @@ export interface PubSubBus {
   close(): Promise<void>;
 }
 
+/**
+ * The in-memory event target. Each subscriber is one listener on its topic, so
+ * a batch watched by 50 clients has 50 listeners on one event type: Node's
+ * leak warning (at 10) would fire for an ordinary number of viewers, and the
+ * subscriptions already end with their socket, so the limit is lifted.
+ */
+function memoryEventTarget(): EventTarget {
+  const target = new globalThis.EventTarget();
+  setMaxListeners(0, target);
+  return target as unknown as EventTarget;
+}
+
 /** Wraps graphql-yoga's pub/sub over any event target (memory by default). */
 export function createPubSubBus(eventTarget?: EventTarget, onClose?: () => Promise<void>): PubSubBus {
-  const ps = createPubSub(eventTarget ? { eventTarget } : {});
+  const ps = createPubSub({ eventTarget: eventTarget ?? memoryEventTarget() });
   return {
     publish: (topic, payload) => ps.publish(topic, payload),
     subscribe: (topic) => ps.subscribe(topic) as AsyncIterable<unknown> & AsyncIterator<unknown>,
