@@ -32,12 +32,10 @@ export async function markDuplicates(db: SqlDatabase, batchId: string, reportLim
     );
     if (groups.length === 0) break;
     afterAccount = groups[groups.length - 1].account_id;
-    const ids = groups.map((g) => g.account_id);
-    const marks = ids.map((_, i) => `$${i + 2}`).join(', ');
     const rows = await db.query<BatchRowRecord>(
       `select ${BATCH_ROW_COLUMNS} from batch_row
-        where batch_id = $1 and new_email is not null and account_id in (${marks}) order by account_id, row_number`,
-      [batchId, ...ids],
+        where batch_id = $1 and new_email is not null and account_id ${db.anyOf(2)} order by account_id, row_number`,
+      [batchId, groups.map((g) => g.account_id)],
     );
     const byAccount = new Map<string, BatchRowRecord[]>();
     for (const r of rows) {
