@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Env } from './config/env.js';
-import { openOrm } from './db/orm.js';
+import { openOrm, startDatabaseMaintenance } from './db/orm.js';
 import { createSqlDatabase } from './db/sql.js';
 import { createSchema } from './graphql/schema.js';
 import { createHealthServer } from './http/health-server.js';
@@ -36,7 +36,8 @@ const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountRe
  */
 export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(env.LOG_LEVEL);
-  const orm = await openOrm(env.database, logger);
+  const orm = await openOrm(env.database, logger, { backgroundCheckpoints: true });
+  const maintenance = await startDatabaseMaintenance(env.database, orm, logger);
   const db = createSqlDatabase(orm);
   const jobs = createJobRunner(env, logger);
   const pubsub = createBus(env, logger);
@@ -80,6 +81,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
       await jobs.close();
       await pubsub.close();
       await orm.close();
+      await maintenance.close();
     })();
     return closing;
   };

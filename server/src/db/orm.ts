@@ -9,9 +9,25 @@ import type { Env } from '../config/env.js';
 import type { Logger } from '../logger.js';
 import { entities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
+import { startWalCheckpointer } from './sqlite-checkpoint.js';
+
+export interface OrmOpenOptions {
+  /**
+   * SQLite: the connection never checkpoints the WAL itself; a worker thread does
+   * it (`startDatabaseMaintenance`). Only for the server process, which starts that
+   * worker; every other process (CLI, tests, bench) keeps SQLite's autocheckpoint.
+   */
+  backgroundCheckpoints?: boolean;
+}
+
+// Without the worker: the COMMIT that crosses this many WAL pages (~80 MB) checkpoints.
+const AUTOCHECKPOINT_PAGES = 20_000;
+// A WAL reset (after a complete checkpoint) truncates the file to this size, so it
+// does not keep the size of the largest burst forever.
+const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** ORM options for the configured database; migrations are listed, not discovered. */
-export function ormOptions(database: Env['database'], logger?: Logger): Options {
+export function ormOptions(database: Env['database'], logger?: Logger, open: OrmOpenOptions = {}): Options {
   const common: Options = {
     entities,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
@@ -37,7 +53,8 @@ export function ormOptions(database: Env['database'], logger?: Logger): Options 
           conn.pragma('journal_mode = WAL');
           conn.pragma('busy_timeout = 10000');
           conn.pragma('synchronous = NORMAL');
-          conn.pragma('wal_autocheckpoint = 20000');
+          conn.pragma(`wal_autocheckpoint = ${open.backgroundCheckpoints ? 0 : AUTOCHECKPOINT_PAGES}`);
+          conn.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
           conn.pragma('foreign_keys = ON');
           done(null, conn);
         },
@@ -48,9 +65,32 @@ export function ormOptions(database: Env['database'], logger?: Logger): Options 
 }
 
 /** Connects and brings the schema up to date; migrations run at every start. */
-export async function openOrm(database: Env['database'], logger?: Logger): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormOptions(database, logger));
+export async function openOrm(database: Env['database'], logger?: Logger, open: OrmOpenOptions = {}): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormOptions(database, logger, open));
   const applied = await orm.getMigrator().up();
   if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;
+}
+
+/** Background upkeep of the database a server process runs beside its ORM; `close` after `orm.close()`. */
+export interface DatabaseMaintenance {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the database's background upkeep for an ORM opened with
+ * `backgroundCheckpoints`: on SQLite the WAL checkpoint worker
+ * (sqlite-checkpoint.ts); PostgreSQL checkpoints by itself.
+ */
+export async function startDatabaseMaintenance(database: Env['database'], orm: MikroORM, logger: Logger): Promise<DatabaseMaintenance> {
+  if (database.dialect !== 'sqlite' || database.file === ':memory:') return { close: async () => {} };
+  const fallBack = async () => {
+    // A WAL that nobody checkpoints grows without end: the connection takes the job back.
+    await orm.em.getConnection().execute(`pragma wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+  };
+  return startWalCheckpointer(resolve(database.file), logger, {
+    onFailure: () => {
+      fallBack().catch((err) => logger.error({ err }, 'could not turn the WAL autocheckpoint back on'));
+    },
+  });
 }
