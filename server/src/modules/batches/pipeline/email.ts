@@ -18,6 +18,9 @@ const LABEL_CHAR = /^[\p{L}\p{M}\p{Nd}-]$/u;
 const TLD = /^(?:\p{L}{2,}|xn--[a-z0-9-]+)$/u;
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/;
 const NON_ASCII = /[\u0080-\uFFFF]/;
+// One "@", and none of the characters checkShape looks for (":" of mailto:, "<", ">",
+// separators, spaces, invisible characters): checkShape would find nothing to refuse.
+const PLAIN_SHAPE = /^[^@\s:<>,;\u200B-\u200D\u2060\uFEFF\u00AD]+@[^@\s:<>,;\u200B-\u200D\u2060\uFEFF\u00AD]+$/;
 
 const fail = (reason: string): EmailCheck => ({ ok: false, reason });
 
@@ -103,7 +106,7 @@ function checkDomain(domain: string): string | null {
 export function normalizeEmail(raw: string): EmailCheck {
   const value = trimCell(raw);
   if (value === '') return fail('The address is blank.');
-  const shapeError = checkShape(value);
+  const shapeError = PLAIN_SHAPE.test(value) ? null : checkShape(value);
   if (shapeError) return fail(shapeError);
   const at = value.indexOf('@');
   const local = value.slice(0, at);

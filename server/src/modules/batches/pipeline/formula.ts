@@ -19,5 +19,7 @@ export function neutralizeCell(v: string): string {
  * character, so a re-uploaded export compares equal to the stored value.
  */
 export function unneutralizeCell(v: string): string {
+  // Only a cell starting with an apostrophe can carry the guard.
+  if (v.charCodeAt(0) !== 0x27) return v;
   return HAS_PREFIX.test(v) ? v.slice(1) : v;
 }

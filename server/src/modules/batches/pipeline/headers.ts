@@ -72,14 +72,14 @@ export function mapHeaders(found: string[]): ColumnMap {
  * an optional column absent from the file reads as `undefined`, present but cut short as `''`.
  */
 export function readRow(cells: string[], map: ColumnMap): RawRow {
-  const cell = (i: number): string => cells[i] ?? '';
-  const optional = (i: number | undefined): string | undefined => (i === undefined ? undefined : cell(i));
+  // Runs once per data row: plain expressions, no closures.
+  const { businessName, firstName, lastName, claimed } = map;
   return {
-    accountId: cell(map.accountId),
-    email: cell(map.email),
-    businessName: optional(map.businessName),
-    firstName: optional(map.firstName),
-    lastName: optional(map.lastName),
-    claimed: optional(map.claimed),
+    accountId: cells[map.accountId] ?? '',
+    email: cells[map.email] ?? '',
+    businessName: businessName === undefined ? undefined : (cells[businessName] ?? ''),
+    firstName: firstName === undefined ? undefined : (cells[firstName] ?? ''),
+    lastName: lastName === undefined ? undefined : (cells[lastName] ?? ''),
+    claimed: claimed === undefined ? undefined : (cells[claimed] ?? ''),
   };
 }

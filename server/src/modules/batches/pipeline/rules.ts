@@ -62,18 +62,73 @@ function sameName(a: string, b: string): boolean {
   return a.normalize('NFC').toLowerCase() === trimCell(b).normalize('NFC').toLowerCase();
 }
 
-function nameMismatches(raw: RawRow, account: AccountSnapshot): NameMismatch[] {
-  const pairs: [NameMismatch['field'], string | undefined, string | null][] = [
-    ['Business Name', raw.businessName, account.businessName],
-    ['First Name', raw.firstName, account.firstName],
-    ['Last Name', raw.lastName, account.lastName],
-  ];
-  const out: NameMismatch[] = [];
-  for (const [field, cell, onFile] of pairs) {
-    const inFile = cellValue(cell);
-    if (inFile === '') continue;
-    if (onFile === null || !sameName(inFile, onFile)) out.push({ field, inFile, onFile });
+/**
+ * What can be known of a data row without its account: the typed cells, checked and normalised.
+ * Computed by {@link prepareRow} (off the main thread during validation), finished by
+ * {@link classifyPrepared} once the account is known.
+ */
+export interface PreparedRow {
+  rowNumber: number;
+  /** The Account ID cell, formula guard removed and trimmed; '' when blank. */
+  typedId: string;
+  /** `typedId` is an `acct_` token. */
+  idValid: boolean;
+  /**
+   * The raw cell, trimmed only, is an `acct_` token: the key the account is looked up by. It differs
+   * from `idValid` only for a guarded cell such as `'\tacct_1`, whose account is then not looked up.
+   */
+  lookupId: boolean;
+  /** The email cell is blank: the row changes nothing. */
+  emailBlank: boolean;
+  /** The normalised address when `emailReason` is null, else the typed (trimmed) value; '' when blank. */
+  email: string;
+  /** Why the typed address is refused; null when valid or blank. */
+  emailReason: string | null;
+  /** Business, first and last name cells as compared: formula guard removed, trimmed, '' when absent. */
+  businessName: string;
+  firstName: string;
+  lastName: string;
+}
+
+/** The row a file cell gives without an account: prepared once, classified against its account. */
+export function prepareRow(rowNumber: number, raw: RawRow): PreparedRow {
+  const typedId = cellValue(raw.accountId);
+  const typedEmail = cellValue(raw.email);
+  const idValid = ACCOUNT_ID.test(typedId);
+  const lookupId = idValid && parseAccountId(raw.accountId) !== null;
+  let email = typedEmail;
+  let emailReason: string | null = null;
+  if (typedEmail !== '') {
+    const check = normalizeEmail(typedEmail);
+    if (check.ok) email = check.email;
+    else emailReason = check.reason;
   }
+  return {
+    rowNumber,
+    typedId,
+    idValid,
+    lookupId,
+    emailBlank: typedEmail === '',
+    email,
+    emailReason,
+    businessName: cellValue(raw.businessName),
+    firstName: cellValue(raw.firstName),
+    lastName: cellValue(raw.lastName),
+  };
+}
+
+function nameMismatchesOf(row: PreparedRow, account: AccountSnapshot): NameMismatch[] | null {
+  let out: NameMismatch[] | null = null;
+  const check = (field: NameMismatch['field'], inFile: string, onFile: string | null) => {
+    // The file usually holds the template's own values: equal strings need no Unicode folding.
+    if (inFile === '' || inFile === onFile) return;
+    if (onFile !== null && sameName(inFile, onFile)) return;
+    out ??= [];
+    out.push({ field, inFile, onFile });
+  };
+  check('Business Name', row.businessName, account.businessName);
+  check('First Name', row.firstName, account.firstName);
+  check('Last Name', row.lastName, account.lastName);
   return out;
 }
 
@@ -91,41 +146,41 @@ function nameMismatches(raw: RawRow, account: AccountSnapshot): NameMismatch[] {
  * - Cells are read through `unneutralizeCell`, so a re-uploaded export compares equal.
  */
 export function classifyRow(rowNumber: number, raw: RawRow, account: AccountSnapshot | undefined): ClassifiedRow {
-  const typedId = cellValue(raw.accountId);
-  const typedEmail = cellValue(raw.email);
+  return classifyPrepared(prepareRow(rowNumber, raw), account);
+}
+
+/** {@link classifyRow} for a row already prepared; `account` is the one `typedId` names, if any. */
+export function classifyPrepared(row: PreparedRow, account: AccountSnapshot | undefined): ClassifiedRow {
+  const { rowNumber, typedId } = row;
+  const accountId = typedId === '' ? null : typedId;
   const currentEmail = account && account.email !== null && trimCell(account.email) !== '' ? account.email : null;
-  const base = { rowNumber, accountId: typedId === '' ? null : typedId, currentEmail };
-  const accountId = parseAccountId(typedId);
 
-  if (typedEmail === '') {
-    if (typedId !== '' && accountId === null) {
-      return { ...base, newEmail: null, change: 'INVALID', issues: [invalidAccountIdIssue(typedId)] };
+  if (row.emailBlank) {
+    if (typedId !== '' && !row.idValid) {
+      return { rowNumber, accountId, currentEmail, newEmail: null, change: 'INVALID', issues: [invalidAccountIdIssue(typedId)] };
     }
-    return { ...base, newEmail: null, change: 'SKIPPED', issues: [] };
+    return { rowNumber, accountId, currentEmail, newEmail: null, change: 'SKIPPED', issues: [] };
   }
 
-  const errors: RowIssue[] = [];
-  const warnings: RowIssue[] = [];
-  if (accountId === null) errors.push(invalidAccountIdIssue(typedId));
-  else if (!account) errors.push(unknownAccountIssue(accountId));
-  else if (!account.eligible) errors.push(accountNotEligibleIssue(accountId));
-  const email = normalizeEmail(typedEmail);
-  if (!email.ok) errors.push(invalidEmailIssue(typedEmail, email.reason));
-  const newEmail = email.ok ? email.email : typedEmail;
+  const newEmail = row.email;
+  const issues: RowIssue[] = [];
+  if (!row.idValid) issues.push(invalidAccountIdIssue(typedId));
+  else if (!account) issues.push(unknownAccountIssue(typedId));
+  else if (!account.eligible) issues.push(accountNotEligibleIssue(typedId));
+  if (row.emailReason !== null) issues.push(invalidEmailIssue(newEmail, row.emailReason));
+  const errors = issues.length;
 
-  if (accountId !== null && account) {
-    const mismatches = nameMismatches(raw, account);
-    if (mismatches.length > 0) warnings.push(nameMismatchIssue(mismatches));
+  if (row.idValid && account) {
+    const mismatches = nameMismatchesOf(row, account);
+    if (mismatches) issues.push(nameMismatchIssue(mismatches));
   }
-  if (errors.length > 0 || !account) {
-    return { ...base, newEmail, change: 'INVALID', issues: [...errors, ...warnings] };
-  }
+  if (errors > 0 || !account) return { rowNumber, accountId, currentEmail, newEmail, change: 'INVALID', issues };
 
   let change: RowChange = 'REPLACE';
   if (currentEmail === null) change = 'ADD';
-  else if (emailsEqual(currentEmail, newEmail)) change = 'UNCHANGED';
+  else if (currentEmail === newEmail || emailsEqual(currentEmail, newEmail)) change = 'UNCHANGED';
   if (change === 'REPLACE' && currentEmail !== null && account.userClaimedEmail) {
-    warnings.push(claimedEmailReplacedIssue(currentEmail, newEmail));
+    issues.push(claimedEmailReplacedIssue(currentEmail, newEmail));
   }
-  return { ...base, newEmail, change, issues: warnings };
+  return { rowNumber, accountId, currentEmail, newEmail, change, issues };
 }

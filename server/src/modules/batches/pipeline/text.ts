@@ -4,6 +4,10 @@ const EDGE_SPACE = /^[\s\u200B-\u200D\u2060]+|[\s\u200B-\u200D\u2060]+$/g;
 
 /** Trims whitespace and zero-width characters (incl. BOM and no-break space) from both ends. */
 export function trimCell(v: string): string {
+  // Most cells start and end with a printable ASCII character: nothing to trim, no regex run.
+  const first = v.charCodeAt(0);
+  const last = v.charCodeAt(v.length - 1);
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f) return v;
   return v.replace(EDGE_SPACE, '');
 }
 

@@ -1,23 +1,26 @@
 import type { SqlTx, SqlValue } from '../../../db/sql.js';
 import type { AccountRow } from '../../accounts/account.row.js';
 import { isEligibleStatus } from '../../accounts/connected-account.entity.js';
-import type { ColumnMap } from '../pipeline/headers.js';
-import { readRow } from '../pipeline/headers.js';
-import type { ParsedRow } from '../pipeline/parse.js';
-import { unneutralizeCell } from '../pipeline/formula.js';
-import { type AccountSnapshot, type ClassifiedRow, classifyRow, parseAccountId } from '../pipeline/rules.js';
+import { type AccountSnapshot, type ClassifiedRow, classifyPrepared } from '../pipeline/rules.js';
+import { type PackedRows, PackedRowsReader } from './packed-rows.js';
 
 type AccountRecord = Pick<AccountRow, 'id' | 'business_name' | 'first_name' | 'last_name' | 'email' | 'user_claimed_email' | 'status'>;
+
+// The id list is padded to a multiple of this (repeating an id), so a handful of
+// statement texts serve every chunk and each is prepared once per connection.
+const LOOKUP_PAD = 250;
 
 /** One set-based lookup of every account a chunk names, scoped to the platform. */
 export async function lookupAccounts(tx: Pick<SqlTx, 'query'>, platformId: string, ids: string[]): Promise<Map<string, AccountSnapshot>> {
   const found = new Map<string, AccountSnapshot>();
   if (ids.length === 0) return found;
-  const params: SqlValue[] = [platformId, ...ids];
-  const marks = ids.map((_, i) => `$${i + 2}`).join(', ');
+  const size = Math.ceil(ids.length / LOOKUP_PAD) * LOOKUP_PAD;
+  const params: SqlValue[] = new Array(size + 1);
+  params[0] = platformId;
+  for (let i = 0; i < size; i++) params[i + 1] = ids[i < ids.length ? i : 0];
   const rows = await tx.query<AccountRecord>(
     `select id, business_name, first_name, last_name, email, user_claimed_email, status
-       from connected_account where platform_id = $1 and id in (${marks})`,
+       from connected_account where platform_id = $1 and id in (${lookupMarks(size)})`,
     params,
   );
   for (const r of rows) {
@@ -34,30 +37,37 @@ export async function lookupAccounts(tx: Pick<SqlTx, 'query'>, platformId: strin
   return found;
 }
 
+const marksBySize = new Map<number, string>();
+
+function lookupMarks(size: number): string {
+  let marks = marksBySize.get(size);
+  if (!marks) {
+    marks = Array.from({ length: size }, (_, i) => `$${i + 2}`).join(', ');
+    marksBySize.set(size, marks);
+  }
+  return marks;
+}
+
 export interface ClassifiedChunkRow extends ClassifiedRow {
   businessName: string | null;
 }
 
-/** Classifies a chunk of parsed rows against the platform's accounts. */
-export async function classifyChunk(
-  tx: Pick<SqlTx, 'query'>,
-  platformId: string,
-  columns: ColumnMap,
-  chunk: ParsedRow[],
-): Promise<ClassifiedChunkRow[]> {
-  const raws = chunk.map((r) => readRow(r.cells, columns));
+/** Classifies a chunk of prepared rows (from the parse worker) against the platform's accounts. */
+export async function classifyChunk(tx: Pick<SqlTx, 'query'>, platformId: string, packed: PackedRows): Promise<ClassifiedChunkRow[]> {
+  const rows = new PackedRowsReader(packed);
   const ids = new Set<string>();
-  for (const raw of raws) {
-    const id = parseAccountId(raw.accountId);
-    if (id) ids.add(id);
+  for (let i = 0; i < rows.count; i++) {
+    const id = rows.lookupId(i);
+    if (id !== null) ids.add(id);
   }
   const accounts = await lookupAccounts(tx, platformId, [...ids]);
-  return chunk.map((parsed, i) => {
-    const raw = raws[i];
-    const id = parseAccountId(raw.accountId);
-    const account = id ? accounts.get(id) : undefined;
-    const row = classifyRow(parsed.rowNumber, raw, account);
-    const typedName = raw.businessName ? unneutralizeCell(raw.businessName).trim() || null : null;
-    return { ...row, businessName: account?.businessName ?? typedName };
-  });
+  const out = new Array<ClassifiedChunkRow>(rows.count);
+  for (let i = 0; i < rows.count; i++) {
+    const id = rows.lookupId(i);
+    const account = id === null ? undefined : accounts.get(id);
+    const classified = classifyPrepared(rows.row(i), account) as ClassifiedChunkRow;
+    classified.businessName = account ? account.businessName : rows.typedBusinessName(i);
+    out[i] = classified;
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import type { SqlTx, SqlValue } from '../../../db/sql.js';
-import { maskOf } from '../batch-row.codes.js';
+import { issueBit } from '../batch-row.codes.js';
 import type { ClassifiedChunkRow } from './classify-chunk.js';
 
 export const BATCH_ROW_INSERT_COLUMNS = [
@@ -26,35 +26,43 @@ export interface ChunkCounts {
   warnings: number;
 }
 
-export function countChunk(rows: ClassifiedChunkRow[]): ChunkCounts {
-  const c: ChunkCounts = { rows: rows.length, additions: 0, replacements: 0, unchanged: 0, skipped: 0, invalid: 0, warnings: 0 };
-  for (const r of rows) {
-    if (r.change === 'ADD') c.additions++;
-    else if (r.change === 'REPLACE') c.replacements++;
-    else if (r.change === 'UNCHANGED') c.unchanged++;
-    else if (r.change === 'SKIPPED') c.skipped++;
-    else c.invalid++;
-    if (r.issues.some((i) => i.severity === 'WARNING')) c.warnings++;
-  }
-  return c;
-}
-
 /** Bulk-inserts a chunk's rows and adds its counters to the batch, in the caller's transaction. */
 export async function persistChunk(tx: SqlTx, batchId: string, rows: ClassifiedChunkRow[]): Promise<ChunkCounts> {
-  const values: SqlValue[][] = rows.map((r) => [
-    batchId,
-    r.rowNumber,
-    r.accountId,
-    r.businessName,
-    r.newEmail,
-    r.currentEmail,
-    r.change,
-    maskOf(r.issues.map((i) => i.code)),
-    r.issues.length ? JSON.stringify(r.issues) : null,
-    r.change === 'ADD' || r.change === 'REPLACE' ? 'PENDING' : 'NOT_APPLICABLE',
-  ]);
+  const c: ChunkCounts = { rows: rows.length, additions: 0, replacements: 0, unchanged: 0, skipped: 0, invalid: 0, warnings: 0 };
+  const values = new Array<SqlValue[]>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    let pending = false;
+    if (r.change === 'ADD') {
+      c.additions++;
+      pending = true;
+    } else if (r.change === 'REPLACE') {
+      c.replacements++;
+      pending = true;
+    } else if (r.change === 'UNCHANGED') c.unchanged++;
+    else if (r.change === 'SKIPPED') c.skipped++;
+    else c.invalid++;
+    let mask = 0;
+    let warning = false;
+    for (const issue of r.issues) {
+      mask |= issueBit(issue.code);
+      if (issue.severity === 'WARNING') warning = true;
+    }
+    if (warning) c.warnings++;
+    values[i] = [
+      batchId,
+      r.rowNumber,
+      r.accountId,
+      r.businessName,
+      r.newEmail,
+      r.currentEmail,
+      r.change,
+      mask,
+      r.issues.length ? JSON.stringify(r.issues) : null,
+      pending ? 'PENDING' : 'NOT_APPLICABLE',
+    ];
+  }
   await tx.insertMany('batch_row', BATCH_ROW_INSERT_COLUMNS, values);
-  const c = countChunk(rows);
   await tx.execute(
     `update upload_batch set processed_rows = processed_rows + $1, additions = additions + $2, replacements = replacements + $3,
        unchanged = unchanged + $4, skipped = skipped + $5, invalid = invalid + $6, warnings = warnings + $7, updated_at = $8

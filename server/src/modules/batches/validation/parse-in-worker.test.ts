@@ -1,0 +1,74 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { FileRejection } from '../pipeline/errors.js';
+import { TEMPLATE_HEADERS } from '../pipeline/headers.js';
+import { PackedRowsReader } from './packed-rows.js';
+import { ParseInWorker } from './parse-in-worker.js';
+
+const HEADER = TEMPLATE_HEADERS.join(',');
+
+async function collect(bytes: Readable, chunkRows = 2) {
+  const parsing = new ParseInWorker(bytes, { maxDataRows: 1_000, chunkRows });
+  const chunks: { rowNumber: number; typedId: string; email: string; reason: string | null; name: string | null }[][] = [];
+  try {
+    for await (const packed of parsing) {
+      const reader = new PackedRowsReader(packed);
+      const rows = [];
+      for (let i = 0; i < reader.count; i++) {
+        const r = reader.row(i);
+        rows.push({ rowNumber: r.rowNumber, typedId: r.typedId, email: r.email, reason: r.emailReason, name: reader.typedBusinessName(i) });
+      }
+      chunks.push(rows);
+    }
+    return { chunks, headerSeen: parsing.headerSeen };
+  } finally {
+    await parsing.close();
+  }
+}
+
+const file = (text: string, pieces = 3) => {
+  const buf = Buffer.from(text);
+  const size = Math.ceil(buf.length / pieces);
+  return Readable.from(Array.from({ length: pieces }, (_, i) => buf.subarray(i * size, (i + 1) * size)));
+};
+
+describe('ParseInWorker', () => {
+  it('yields prepared rows in file order, in chunks, with spreadsheet row numbers', async () => {
+    const text = `${HEADER}\r\nacct_1,"Shop, Inc",A,B, X@Example.COM ,✔\r\n\r\n'=acct_2,,,,not-an-email,\r\nacct_3,'=Sum,,,,\r\n`;
+    const { chunks, headerSeen } = await collect(file(text, 7));
+    expect(headerSeen).toBe(true);
+    expect(chunks.map((c) => c.length)).toEqual([2, 1]);
+    expect(chunks.flat()).toEqual([
+      { rowNumber: 2, typedId: 'acct_1', email: 'X@example.com', reason: null, name: 'Shop, Inc' },
+      { rowNumber: 4, typedId: '=acct_2', email: 'not-an-email', reason: 'The address has no "@".', name: null },
+      { rowNumber: 5, typedId: 'acct_3', email: '', reason: null, name: '=Sum' },
+    ]);
+  });
+
+  it('ends with the FileRejection of a file error, details included', async () => {
+    const err = await collect(file('Name,Email\r\nx,y\r\n')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FileRejection);
+    expect(err).toMatchObject({ code: 'MISSING_REQUIRED_HEADERS', foundHeaders: ['Name', 'Email'] });
+    expect(await collect(Readable.from([])).catch((e: unknown) => e)).toMatchObject({ code: 'EMPTY_FILE' });
+    const tooMany = new ParseInWorker(file(`${HEADER}\nacct_1,,,,,\nacct_2,,,,,\n`), { maxDataRows: 1, chunkRows: 10 });
+    await expect((async () => {
+      for await (const _ of tooMany);
+    })()).rejects.toMatchObject({ code: 'TOO_MANY_ROWS' });
+    await tooMany.close();
+  });
+
+  it('a header without rows is not an error here: the caller decides', async () => {
+    expect(await collect(file(`${HEADER}\r\n`))).toEqual({ chunks: [], headerSeen: true });
+  });
+
+  it('a failing byte source ends with a plain Error, not a file rejection', async () => {
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('disk gone'));
+      },
+    });
+    const err = await collect(broken).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(FileRejection);
+  });
+});
