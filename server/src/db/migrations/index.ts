@@ -3,6 +3,7 @@ import { Migration0001Foundation } from './Migration0001Foundation.js';
 import { Migration0002UploadBatches } from './Migration0002UploadBatches.js';
 import { Migration0003Webhooks } from './Migration0003Webhooks.js';
 import { Migration0004UploadChunks } from './Migration0004UploadChunks.js';
+import { Migration0005BatchRowIndexes } from './Migration0005BatchRowIndexes.js';
 import { Migration0006BatchRowHistogram } from './Migration0006BatchRowHistogram.js';
 
 /**
@@ -14,5 +15,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0002UploadBatches', class: Migration0002UploadBatches },
   { name: 'Migration0003Webhooks', class: Migration0003Webhooks },
   { name: 'Migration0004UploadChunks', class: Migration0004UploadChunks },
+  { name: 'Migration0005BatchRowIndexes', class: Migration0005BatchRowIndexes },
   { name: 'Migration0006BatchRowHistogram', class: Migration0006BatchRowHistogram },
 ];
