@@ -68,7 +68,9 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
     );
   };
   const all = await numbersOf();
-  const filtered = await Promise.all(FILTERS.map((f) => numbersOf(f)));
+  // One after the other: the bare pg client runs one query at a time (pg 9 will refuse overlapping ones).
+  const filtered: number[][] = [];
+  for (const f of FILTERS) filtered.push(await numbersOf(f));
   const plan = (n: number, filterOf: (i: number) => number | null) =>
     Array.from({ length: n }, (_, i) => {
       const f = filterOf(i);
