@@ -30,6 +30,12 @@ export class RowPacker {
   private rowNumbers: number[] = [];
   private flags: number[] = [];
   private parts: string[] = [];
+  private textLength = 0;
+
+  /** Characters of text held: a chunk is also bounded by its size, not only by its rows. */
+  get chars(): number {
+    return this.textLength;
+  }
 
   get count(): number {
     return this.rowNumbers.length;
@@ -48,7 +54,10 @@ export class RowPacker {
     else typed = typedBusinessName;
     this.rowNumbers.push(row.rowNumber);
     this.flags.push(flags);
-    this.parts.push(row.typedId, row.email, row.emailReason ?? '', row.businessName, row.firstName, row.lastName, typed);
+    const reason = row.emailReason ?? '';
+    this.parts.push(row.typedId, row.email, reason, row.businessName, row.firstName, row.lastName, typed);
+    this.textLength +=
+      row.typedId.length + row.email.length + reason.length + row.businessName.length + row.firstName.length + row.lastName.length + typed.length;
   }
 
   take(): PackedRows {
@@ -61,6 +70,7 @@ export class RowPacker {
     this.rowNumbers = [];
     this.flags = [];
     this.parts = [];
+    this.textLength = 0;
     return packed;
   }
 }

@@ -57,6 +57,13 @@ describe('ParseInWorker', () => {
     await tooMany.close();
   });
 
+  it('bounds a chunk by its text too: a few rows of huge cells make several chunks', { timeout: 60_000 }, async () => {
+    const big = 'x'.repeat(900_000);
+    const lines = [HEADER, ...Array.from({ length: 6 }, (_, i) => `acct_${i},${big},,,,`)];
+    const { chunks } = await collect(file(`${lines.join('\n')}\n`, 20), 1_000);
+    expect(chunks.map((c) => c.length)).toEqual([5, 1]);
+  });
+
   it('a header without rows is not an error here: the caller decides', async () => {
     expect(await collect(file(`${HEADER}\r\n`))).toEqual({ chunks: [], headerSeen: true });
   });

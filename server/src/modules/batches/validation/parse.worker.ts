@@ -45,6 +45,8 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
+// A few rows of huge cells must not make one huge chunk (the worker's heap is small).
+const MAX_CHUNK_CHARS = 4_000_000;
 const packer = new RowPacker();
 let columns: ColumnMap | null = null;
 const postChunk = () => {
@@ -66,7 +68,7 @@ const sink = new Writable({
       const raw = readRow(row.cells, columns);
       const typedName = raw.businessName ? unneutralizeCell(raw.businessName).trim() || null : null;
       packer.add(prepareRow(row.rowNumber, raw), typedName);
-      if (packer.count < options.chunkRows) {
+      if (packer.count < options.chunkRows && packer.chars < MAX_CHUNK_CHARS) {
         done();
         return;
       }
