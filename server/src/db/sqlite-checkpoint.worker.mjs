@@ -8,8 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 const { file, driver, intervalMs } = workerData;
 const Database = createRequire(driver)(driver);
 const db = new Database(file, { fileMustExist: true });
-// Only TRUNCATE waits for the write lock; PASSIVE never blocks anyone.
-db.pragma('busy_timeout = 5000');
+// No waiting while the server runs: a TRUNCATE holds the write lock while it waits
+// for readers, and the server's writes would wait behind it, synchronously, on its
+// event loop. A busy TRUNCATE gives up at once and is tried at the next idle tick.
+db.pragma('busy_timeout = 0');
 
 let lastLog = -1;
 let stopping = false;
@@ -29,8 +31,8 @@ function tick() {
     // so a TRUNCATE (which holds the write lock, briefly, as nothing is left to copy)
     // gives the WAL file's space back.
     if (log > 0 && log === checkpointed && log === lastLog) {
-      checkpoint('TRUNCATE');
-      lastLog = 0;
+      const truncated = checkpoint('TRUNCATE');
+      lastLog = truncated.busy ? log : 0;
     } else {
       lastLog = log;
     }
@@ -47,6 +49,8 @@ parentPort?.on('message', (message) => {
   clearInterval(timer);
   let result = null;
   try {
+    // The server has closed its connection by now: waiting a little costs nobody.
+    db.pragma('busy_timeout = 5000');
     result = checkpoint('TRUNCATE');
   } catch (err) {
     parentPort?.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
