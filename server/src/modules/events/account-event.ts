@@ -80,3 +80,37 @@ export async function recordEvents(
   ]);
   await tx.insertMany('event', EVENT_COLUMNS, rows);
 }
+
+/** SQL expressions (columns of the caller's query) holding the fields of an `account.updated` event. */
+export interface AccountEventColumns {
+  /** The event id, `evt_…`. */
+  id: string;
+  /** Epoch seconds, an integer expression. */
+  created: string;
+  accountId: string;
+  email: string;
+  businessName: string;
+  firstName: string;
+  lastName: string;
+  previousEmail: string;
+  batchId: string;
+}
+
+/**
+ * The SQL expression of the event body, for bulk paths that write events with
+ * `insert … select`: the same bytes as `JSON.stringify(accountUpdatedEvent(…))`
+ * (same keys, same order, no spaces; `jsonQuote` is the dialect's JSON.stringify of a value).
+ */
+export function accountUpdatedEventSql(jsonQuote: (expr: string) => string, c: AccountEventColumns): string {
+  return [
+    `'{"id":' || ${jsonQuote(c.id)}`,
+    `',"object":"event","type":"account.updated","created":' || ${c.created}`,
+    `',"data":{"object":{"id":' || ${jsonQuote(c.accountId)}`,
+    `',"object":"account","email":' || ${jsonQuote(c.email)}`,
+    `',"business_name":' || ${jsonQuote(c.businessName)}`,
+    `',"first_name":' || ${jsonQuote(c.firstName)}`,
+    `',"last_name":' || ${jsonQuote(c.lastName)}`,
+    `'},"previous_attributes":{"email":' || ${jsonQuote(c.previousEmail)}`,
+    `'}},"upload_batch":' || ${jsonQuote(c.batchId)} || '}'`,
+  ].join(' || ');
+}

@@ -1,75 +1,107 @@
-import type { Services } from '../../../services.js';
 import type { SqlTx } from '../../../db/sql.js';
-import { accountUpdatedEvent, recordEvents } from '../../events/account-event.js';
-import { UploadBatchStatus } from '../batch.entity.js';
+import { idRandomChars, newIdRandomParts } from '../../../ids.js';
+import type { Services } from '../../../services.js';
+import { accountUpdatedEventSql } from '../../events/account-event.js';
 import { nudgeWebhooks } from '../../webhooks/webhook.topics.js';
+import { UploadBatchStatus } from '../batch.entity.js';
 import { publishBatch } from '../batch.service.js';
 
 export interface ApplyPayload {
   batchId: string;
 }
 
-interface AppliedRecord {
-  id: string;
-  email: string | null;
-  business_name: string | null;
-  first_name: string | null;
-  last_name: string | null;
-}
+/**
+ * The accounts changed between a chunk's checks and its update (PostgreSQL: a
+ * single-account edit committed in between). The chunk rolls back and runs again.
+ */
+export class ApplyRaceError extends Error {}
+
+/** How often one chunk is tried again after an {@link ApplyRaceError} before the job gives up. */
+const RACE_RETRIES = 5;
 
 /**
- * Applies one chunk of PENDING rows in one transaction: an optimistic update
- * (the account's email must still be the one validation saw), the rows'
- * apply status, one outbox event per applied row, and the batch counters.
- * A crash rolls the whole chunk back, so a resumed apply never repeats a row.
- * Returns false when no PENDING row is left.
+ * Applies one chunk in one transaction: the next `limit` PENDING rows after row
+ * `after` (keyset: no scan from the batch's start, no index on the status
+ * needed). Set-based, whatever the chunk's size: rows whose account is
+ * unchanged since validation are marked APPLIED, their accounts updated, one
+ * outbox event per applied row written by `insert … select` (JSON built in SQL),
+ * the rest marked CONFLICT (account changed) or FAILED (account gone or no
+ * longer eligible), and the batch counters bumped.
+ *
+ * Exactly once: the chunk first takes the batch's row lock (PostgreSQL; SQLite
+ * has one writer anyway), so two appliers of one batch run chunk after chunk;
+ * every chunk leaves no PENDING row at or below its last row, so the rows before
+ * the first PENDING one are all done and a resumed apply (cursor 0) finds it; a
+ * crash rolls the whole chunk back; and `event (batch_id, row_number)` is unique.
+ * Returns the chunk's last row number, or null when nothing is left to apply.
  */
-export async function applyChunk(tx: SqlTx, platformId: string, batchId: string, limit: number): Promise<boolean> {
-  const pending = await tx.query<{ row_number: number; account_id: string; current_email: string | null }>(
-    `select row_number, account_id, current_email from batch_row
-      where batch_id = $1 and apply_status = 'PENDING' order by row_number limit $2`,
-    [batchId, limit],
-  );
-  if (pending.length === 0) return false;
-  const lo = Number(pending[0].row_number);
-  const hi = Number(pending[pending.length - 1].row_number);
-  // Duplicated accounts are INVALID, so an account id names one pending row.
-  const rowOf = new Map(pending.map((p) => [p.account_id, p]));
+export async function applyChunk(tx: SqlTx, platformId: string, batchId: string, after: number, limit: number): Promise<number | null> {
   const now = new Date();
-  // UPDATE … FROM and IS NOT DISTINCT FROM read the same on SQLite (≥ 3.39) and
-  // PostgreSQL; SQLite's RETURNING can only name the updated table, hence rowOf.
-  const applied = await tx.query<AppliedRecord>(
-    `update connected_account
-        set email = r.new_email, version = connected_account.version + 1, updated_at = $1
-       from batch_row r
-      where r.batch_id = $2 and r.row_number between $3 and $4 and r.apply_status = 'PENDING'
-        and connected_account.platform_id = $5 and connected_account.id = r.account_id
-        and connected_account.status not in ('closed', 'rejected')
-        and connected_account.email is not distinct from r.current_email
-  returning connected_account.id, connected_account.email, connected_account.business_name,
-            connected_account.first_name, connected_account.last_name`,
-    [now, batchId, lo, hi, platformId],
+  const locked = await tx.execute(`update upload_batch set updated_at = $1 where id = $2 and status = 'APPLYING'`, [now, batchId]);
+  if (locked === 0) return null;
+  const [range] = await tx.query<{ n: number | string; lo: number | null; hi: number | null }>(
+    `select count(*) as n, min(row_number) as lo, max(row_number) as hi from (
+       select row_number from batch_row where batch_id = $1 and row_number > $2 and apply_status = 'PENDING'
+        order by row_number limit $3) p`,
+    [batchId, after, limit],
   );
-  if (applied.length > 0) {
-    const numbers = applied.map((a) => Number(rowOf.get(a.id)?.row_number));
-    const marks = numbers.map((_, i) => `$${i + 2}`).join(', ');
-    await tx.execute(`update batch_row set apply_status = 'APPLIED' where batch_id = $1 and row_number in (${marks})`, [batchId, ...numbers]);
-    await recordEvents(
-      tx,
-      platformId,
-      applied.map((a, i) => ({
-        rowNumber: numbers[i],
-        event: accountUpdatedEvent(
-          { id: a.id, email: a.email, businessName: a.business_name, firstName: a.first_name, lastName: a.last_name },
-          rowOf.get(a.id)?.current_email ?? null,
-          batchId,
-          now,
-        ),
-      })),
-      now,
+  if (Number(range.n) === 0) return null;
+  const lo = Number(range.lo);
+  const hi = Number(range.hi);
+  const inChunk = `r.batch_id = $1 and r.row_number between $2 and $3`;
+
+  // The optimistic check: the account is still eligible and its email still the one
+  // validation saw. Duplicated accounts are INVALID, so an account id names one
+  // PENDING row: marked rows and updated accounts match one to one, so do their counts.
+  const applied = await tx.execute(
+    `update batch_row set apply_status = 'APPLIED'
+      where batch_id = $1 and row_number between $2 and $3 and apply_status = 'PENDING'
+        and exists (select 1 from connected_account a where a.platform_id = $4 and a.id = batch_row.account_id
+                      and a.status not in ('closed', 'rejected') and a.email is not distinct from batch_row.current_email)`,
+    [batchId, lo, hi, platformId],
+  );
+  if (applied > 0) {
+    // UPDATE … FROM and IS NOT DISTINCT FROM read the same on SQLite (≥ 3.39) and
+    // PostgreSQL. The condition is checked again: on PostgreSQL another transaction
+    // may have changed an account since the rows were marked (the update waits for
+    // it and skips the row), which the count reveals.
+    const updated = await tx.execute(
+      `update connected_account
+          set email = r.new_email, version = connected_account.version + 1, updated_at = $4
+         from batch_row r
+        where ${inChunk} and r.apply_status = 'APPLIED'
+          and connected_account.platform_id = $5 and connected_account.id = r.account_id
+          and connected_account.status not in ('closed', 'rejected')
+          and connected_account.email is not distinct from r.current_email`,
+      [batchId, lo, hi, now, platformId],
     );
+    if (updated !== applied) throw new ApplyRaceError(`chunk ${lo}–${hi}: ${applied} rows marked, ${updated} accounts updated`);
+    // Event k of the chunk (in row order) takes the k-th id of one bound string of random parts.
+    const payload = accountUpdatedEventSql((expr) => tx.jsonQuote(expr), {
+      id: 'e.id',
+      created: 'cast($6 as bigint)',
+      accountId: 'e.account_id',
+      email: 'e.email',
+      businessName: 'e.business_name',
+      firstName: 'e.first_name',
+      lastName: 'e.last_name',
+      previousEmail: 'e.current_email',
+      batchId: 'e.batch_id',
+    });
+    const recorded = await tx.execute(
+      `insert into event (id, platform_id, type, account_id, batch_id, row_number, payload, created_at)
+       select e.id, $5, 'account.updated', e.account_id, e.batch_id, e.row_number, ${payload}, $4
+         from (select 'evt_' || ${tx.asciiSlice(7, `(cast(row_number() over (order by r.row_number) as integer) - 1) * ${idRandomChars} + 1`, idRandomChars)} as id,
+                      r.batch_id, r.row_number, r.current_email,
+                      a.id as account_id, a.email, a.business_name, a.first_name, a.last_name
+                 from batch_row r join connected_account a on a.platform_id = $5 and a.id = r.account_id
+                where ${inChunk} and r.apply_status = 'APPLIED') e
+        order by e.row_number`,
+      [batchId, lo, hi, now, platformId, Math.floor(now.getTime() / 1000), Buffer.from(newIdRandomParts(applied), 'latin1')],
+    );
+    if (recorded !== applied) throw new Error(`chunk ${lo}–${hi}: ${applied} rows applied, ${recorded} events recorded`);
   }
-  // Rows left PENDING in the range were not applied: the account changed since
+  // Rows left PENDING in the chunk were not applied: the account changed since
   // validation (CONFLICT) or is gone or no longer eligible (FAILED).
   const conflicts = await tx.execute(
     `update batch_row set apply_status = 'CONFLICT'
@@ -84,9 +116,9 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
   );
   await tx.execute(
     'update upload_batch set applied = applied + $1, conflicts = conflicts + $2, failed = failed + $3, updated_at = $4 where id = $5',
-    [applied.length, conflicts, failed, now, batchId],
+    [applied, conflicts, failed, now, batchId],
   );
-  return true;
+  return hi;
 }
 
 /** The apply job: chunk after chunk until no row is PENDING, then COMPLETED. Safe to run again. */
@@ -99,7 +131,20 @@ export async function applyBatch(services: Services, payload: ApplyPayload): Pro
   if (!batch || batch.status !== UploadBatchStatus.APPLYING) return;
   const started = Date.now();
   try {
-    while (await db.transaction((tx) => applyChunk(tx, batch.platform_id, payload.batchId, services.env.APPLY_CHUNK_ROWS))) {
+    // Row numbers start at 1; a resumed job starts here too and walks past the done rows once.
+    let after = 0;
+    let races = 0;
+    for (;;) {
+      let last: number | null;
+      try {
+        last = await db.transaction((tx) => applyChunk(tx, batch.platform_id, payload.batchId, after, services.env.APPLY_CHUNK_ROWS));
+      } catch (err) {
+        if (!(err instanceof ApplyRaceError) || ++races > RACE_RETRIES) throw err;
+        log.warn({ err }, 'accounts changed during an apply chunk; running it again');
+        continue;
+      }
+      if (last === null) break;
+      after = last;
       // The chunk's events are committed: wake the delivery worker instead of waiting for its poll.
       nudgeWebhooks(services);
       await publishBatch(services, payload.batchId);
