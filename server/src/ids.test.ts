@@ -34,3 +34,13 @@ describe('ids', () => {
     expect(ids.size).toBe(1_000);
   });
 });
+
+describe('bulk id parts', () => {
+  it('sort by time, so later ids land at the right edge of a unique index', () => {
+    const early = newIdRandomParts(3, new Date('2026-01-01T00:00:00.000Z'));
+    const late = newIdRandomParts(3, new Date('2026-01-01T00:00:00.001Z'));
+    const cut = (s: string) => [0, 1, 2].map((k) => s.slice(k * idRandomChars, (k + 1) * idRandomChars));
+    for (const a of cut(early)) for (const b of cut(late)) expect(a < b).toBe(true);
+    for (const id of [...cut(early), ...cut(late)]) expect(id).toMatch(/^[0-9A-Za-z]{24}$/);
+  });
+});

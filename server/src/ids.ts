@@ -1,7 +1,8 @@
 import { createHash, randomFillSync } from 'node:crypto';
 
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 // Character codes of base62, indexed by a byte below 248 modulo 62.
-const ALPHABET = Buffer.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 'latin1');
+const ALPHABET = Buffer.from(BASE62, 'latin1');
 
 // One randomFillSync per 16 KiB instead of one randomBytes call per id: the apply
 // makes an event id per row (hundreds of thousands), and the call's fixed cost
@@ -34,12 +35,24 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomToken(ID_CHARS)}`;
 }
 
+// Base62 digits of a millisecond time: 7 digits last until the year 2081.
+const TIME_CHARS = 7;
+
 /**
- * The random parts of `count` ids, concatenated: a bulk statement binds this one
- * string and cuts id k out of it in SQL (`substr(…, k × idRandomChars, …)`).
+ * The random parts of `count` ids, concatenated (`idRandomChars` each), for a bulk
+ * statement that binds this one string and cuts id k out of it in SQL. Each part
+ * starts with the time in base62 and ends with 17 random characters (101 bits):
+ * ids made later sort later, so a unique index on them grows at its right edge
+ * instead of dirtying a random leaf page per id (at 500,000 events, ~4 MB of WAL
+ * per 1,000-row chunk).
  */
-export function newIdRandomParts(count: number): string {
-  return randomToken(count * ID_CHARS);
+export function newIdRandomParts(count: number, at: Date = new Date()): string {
+  let time = '';
+  for (let ms = at.getTime(), i = 0; i < TIME_CHARS; i++, ms = Math.floor(ms / 62)) time = BASE62[ms % 62] + time;
+  const random = randomToken(count * (ID_CHARS - TIME_CHARS));
+  const parts = new Array<string>(count);
+  for (let k = 0; k < count; k++) parts[k] = time + random.slice(k * (ID_CHARS - TIME_CHARS), (k + 1) * (ID_CHARS - TIME_CHARS));
+  return parts.join('');
 }
 
 /** Length of the random part of every {@link newId}. */

@@ -76,7 +76,8 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
       [batchId, lo, hi, now, platformId],
     );
     if (updated !== applied) throw new ApplyRaceError(`chunk ${lo}–${hi}: ${applied} rows marked, ${updated} accounts updated`);
-    // Event k of the chunk (in row order) takes the k-th id of one bound string of random parts.
+    // Event k of the chunk (in row order) takes the k-th id of one bound string of id parts
+    // (time-ordered, see newIdRandomParts: the unique index on event ids stays cheap to grow).
     const payload = accountUpdatedEventSql((expr) => tx.jsonQuote(expr), {
       id: 'e.id',
       created: 'cast($6 as bigint)',
@@ -97,7 +98,7 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
                  from batch_row r join connected_account a on a.platform_id = $5 and a.id = r.account_id
                 where ${inChunk} and r.apply_status = 'APPLIED') e
         order by e.row_number`,
-      [batchId, lo, hi, now, platformId, Math.floor(now.getTime() / 1000), Buffer.from(newIdRandomParts(applied), 'latin1')],
+      [batchId, lo, hi, now, platformId, Math.floor(now.getTime() / 1000), Buffer.from(newIdRandomParts(applied, now), 'latin1')],
     );
     if (recorded !== applied) throw new Error(`chunk ${lo}–${hi}: ${applied} rows applied, ${recorded} events recorded`);
   }
