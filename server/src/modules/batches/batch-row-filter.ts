@@ -27,7 +27,12 @@ export function batchRowFilterSql(filter: RowFilter | null | undefined, params: 
     });
     where.push(`${column} in (${marks.join(', ')})`);
   };
-  if (filter?.changes?.length) inList('change', filter.changes);
+  if (filter?.changes?.length) {
+    inList('change', filter.changes);
+    // Every INVALID row has an error, so the problem rows' partial index holds them all:
+    // without this, an INVALID-only filter walks the batch's primary key.
+    if (filter.changes.every((c) => c === 'INVALID') && !filter.issueCodes?.length) where.push('issue_mask <> 0');
+  }
   if (filter?.applyStatuses?.length) inList('apply_status', filter.applyStatuses);
   if (filter?.issueCodes?.length) {
     params.push(maskOf(filter.issueCodes));
