@@ -1,4 +1,4 @@
-import type { SqlTx, SqlValue } from '../../../db/sql.js';
+import type { SqlTx } from '../../../db/sql.js';
 import type { AccountRow } from '../../accounts/account.row.js';
 import { isEligibleStatus } from '../../accounts/connected-account.entity.js';
 import { type AccountSnapshot, type ClassifiedRow, classifyPrepared } from '../pipeline/rules.js';
@@ -6,22 +6,16 @@ import { type PackedRows, PackedRowsReader } from './packed-rows.js';
 
 type AccountRecord = Pick<AccountRow, 'id' | 'business_name' | 'first_name' | 'last_name' | 'email' | 'user_claimed_email' | 'status'>;
 
-// The id list is padded to a multiple of this (repeating an id), so a handful of
-// statement texts serve every chunk and each is prepared once per connection.
-const LOOKUP_PAD = 250;
-
 /** One set-based lookup of every account a chunk names, scoped to the platform. */
-export async function lookupAccounts(tx: Pick<SqlTx, 'query'>, platformId: string, ids: string[]): Promise<Map<string, AccountSnapshot>> {
+export async function lookupAccounts(tx: Pick<SqlTx, 'query' | 'anyOf'>, platformId: string, ids: string[]): Promise<Map<string, AccountSnapshot>> {
   const found = new Map<string, AccountSnapshot>();
   if (ids.length === 0) return found;
-  const size = Math.ceil(ids.length / LOOKUP_PAD) * LOOKUP_PAD;
-  const params: SqlValue[] = new Array(size + 1);
-  params[0] = platformId;
-  for (let i = 0; i < size; i++) params[i + 1] = ids[i < ids.length ? i : 0];
+  // One array parameter: the statement text is the same for every chunk, so it is
+  // prepared once, and PostgreSQL does not parse 1,000 placeholders per chunk.
   const rows = await tx.query<AccountRecord>(
     `select id, business_name, first_name, last_name, email, user_claimed_email, status
-       from connected_account where platform_id = $1 and id in (${lookupMarks(size)})`,
-    params,
+       from connected_account where platform_id = $1 and id ${tx.anyOf(2)}`,
+    [platformId, ids],
   );
   for (const r of rows) {
     found.set(r.id, {
@@ -37,23 +31,12 @@ export async function lookupAccounts(tx: Pick<SqlTx, 'query'>, platformId: strin
   return found;
 }
 
-const marksBySize = new Map<number, string>();
-
-function lookupMarks(size: number): string {
-  let marks = marksBySize.get(size);
-  if (!marks) {
-    marks = Array.from({ length: size }, (_, i) => `$${i + 2}`).join(', ');
-    marksBySize.set(size, marks);
-  }
-  return marks;
-}
-
 export interface ClassifiedChunkRow extends ClassifiedRow {
   businessName: string | null;
 }
 
 /** Classifies a chunk of prepared rows (from the parse worker) against the platform's accounts. */
-export async function classifyChunk(tx: Pick<SqlTx, 'query'>, platformId: string, packed: PackedRows): Promise<ClassifiedChunkRow[]> {
+export async function classifyChunk(tx: Pick<SqlTx, 'query' | 'anyOf'>, platformId: string, packed: PackedRows): Promise<ClassifiedChunkRow[]> {
   const rows = new PackedRowsReader(packed);
   const ids = new Set<string>();
   for (let i = 0; i < rows.count; i++) {

@@ -91,7 +91,6 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
         UploadBatchStatus.VALIDATING,
       ]);
     });
-    await db.analyze('batch_row');
     log.info(
       { rows: stored, duplicates: duplicates.marked, ms: Date.now() - started, storedMs, waitedMs: Math.round(waitedMs) },
       'batch validated',
