@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -35,15 +36,33 @@ export interface ServerOptions {
   env?: Record<string, string>;
 }
 
+let built = false;
+
+/** Compiles the server once per bench process (`server/scripts/build.mjs`), as `npm start` does. */
+function buildServerOnce(): void {
+  if (built) return;
+  const r = spawnSync(process.execPath, [resolve(serverDir, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('compiling the server failed');
+  built = true;
+}
+
+/** The node flags `npm start` runs the server with (server/package.json, `production.nodeArgs`). */
+function productionNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(serverDir, 'package.json'), 'utf8')) as { production: { nodeArgs: string[] } };
+  return [...pkg.production.nodeArgs];
+}
+
 /**
- * Starts `server/src/main.ts` as a child process, as it runs in production
- * (NODE_ENV=production, in-process jobs and pub/sub), and waits until /readyz answers.
+ * Starts the compiled server (`server/dist/main.js`) as a child process, as `npm start`
+ * runs it in production (same node flags, NODE_ENV=production, in-process jobs and
+ * pub/sub), and waits until /readyz answers.
  */
 export async function startServer(opts: ServerOptions): Promise<BenchServer> {
   const port = await freePort();
-  const nodeArgs = ['--import', 'tsx'];
+  buildServerOnce();
+  const nodeArgs = productionNodeArgs();
   if (opts.profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, '--cpu-prof-interval=500');
-  const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: serverDir,
     env: {
       ...process.env,
