@@ -6,18 +6,10 @@ import { openOrm } from '../../server/src/db/orm.js';
 import { createSqlDatabase, type SqlDatabase } from '../../server/src/db/sql.js';
 import { createPlatform } from '../../server/src/modules/platforms/platform.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { expectAppliedExactlyOnce, until } from '../support/faults.js';
 import { gqlData } from '../support/graphql.js';
 import { HEADER, createBatch, putFile, waitForStatus } from '../support/flow.js';
 import { spawnServer } from '../support/process.js';
-
-/** Polls a condition read straight from the database (the server is another process). */
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('restart safety (server as a child process, SIGKILL)', () => {
   let database: TestDatabase;
@@ -71,19 +63,7 @@ describe('restart safety (server as a child process, SIGKILL)', () => {
     server = await spawnServer(settings({ APPLY_CHUNK_ROWS: '25' }));
     const done = await waitForStatus(server.url, auth, batch.id, ['COMPLETED']);
     expect(done.summary).toMatchObject({ applied: toApply, conflicts: 0, failed: 0 });
-    const [{ n: events }] = await db.query<{ n: number }>('select count(*) as n from event where batch_id = $1', [batch.id]);
-    const [{ n: distinctRows }] = await db.query<{ n: number }>('select count(distinct row_number) as n from event where batch_id = $1', [batch.id]);
-    expect(Number(events)).toBe(toApply);
-    expect(Number(distinctRows)).toBe(toApply);
-    const [{ n: changed }] = await db.query<{ n: number }>(
-      `select count(*) as n from connected_account where platform_id = $1 and email like 'resume.%@apply.example'`,
-      [platformId],
-    );
-    expect(Number(changed)).toBe(toApply);
-    const [{ n: bumpedTwice }] = await db.query<{ n: number }>(`select count(*) as n from connected_account where platform_id = $1 and version > 2`, [
-      platformId,
-    ]);
-    expect(Number(bumpedTwice)).toBe(0);
+    await expectAppliedExactlyOnce(db, batch.id, platformId, 'resume.%@apply.example', toApply);
     expect(server.logs.some((l) => l.includes('resuming apply'))).toBe(true);
     await server.kill('SIGTERM');
   });

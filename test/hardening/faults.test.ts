@@ -229,7 +229,7 @@ describe('faults: SIGKILL at several points, lost database connections', () => {
           SETTINGS.PGAPPNAME,
         ]);
         expect(killed.rows.length).toBeGreaterThan(0);
-        await until(async () => retried(), 30_000, 50);
+        await until(async () => retried(), 30_000, 'a retried chunk', 50);
       } finally {
         await holder.query('rollback');
         await holder.end();
@@ -243,7 +243,7 @@ describe('faults: SIGKILL at several points, lost database connections', () => {
         // better-sqlite3 waits synchronously, so every writer of the server (the apply, the webhook
         // worker) stalls its whole event loop for the busy timeout in turn: the failure and its log
         // lines can take a few timeouts to come out.
-        await until(async () => retried(), 60_000, 50);
+        await until(async () => retried(), 60_000, 'a retried chunk', 50);
       } finally {
         await release();
       }

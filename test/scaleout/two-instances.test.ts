@@ -7,6 +7,7 @@ import { openOrm } from '../../server/src/db/orm.js';
 import { createSqlDatabase, type SqlDatabase } from '../../server/src/db/sql.js';
 import { createPlatform } from '../../server/src/modules/platforms/platform.service.js';
 import { createTestDatabase, TEST_DB, type TestDatabase } from '../support/database.js';
+import { expectAppliedExactlyOnce, until } from '../support/faults.js';
 import { type Batch, createBatch, HEADER, putFile, waitForStatus } from '../support/flow.js';
 import { gqlData, subscribeAll, wsClient } from '../support/graphql.js';
 import { type ServerProcess, spawnServer } from '../support/process.js';
@@ -14,15 +15,6 @@ import { createEndpoint } from '../webhooks/helpers.js';
 import { Receiver } from '../webhooks/receiver.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Polls a condition (read straight from the database or from a test double). */
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what} not reached`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // The scale-out topology needs PostgreSQL (several processes on one database) and Redis.
 describe.skipIf(TEST_DB !== 'postgres')('scale-out: two API instances and a worker (needs TEST_DB=postgres and Redis; skipped on SQLite)', () => {
@@ -144,19 +136,7 @@ describe.skipIf(TEST_DB !== 'postgres')('scale-out: two API instances and a work
     const done = await waitForStatus(b.url, auth, batch.id, ['COMPLETED']);
     expect(done.summary).toMatchObject({ applied: toApply });
     // Exactly once: one event per applied row, each account changed once.
-    const [{ n: events }] = await db.query<{ n: number }>('select count(*) as n from event where batch_id = $1', [batch.id]);
-    const [{ n: distinctRows }] = await db.query<{ n: number }>('select count(distinct row_number) as n from event where batch_id = $1', [batch.id]);
-    expect(Number(events)).toBe(toApply);
-    expect(Number(distinctRows)).toBe(toApply);
-    const [{ n: changed }] = await db.query<{ n: number }>(
-      `select count(*) as n from connected_account where platform_id = $1 and email like 'scale.%@out.example'`,
-      [platformId],
-    );
-    expect(Number(changed)).toBe(toApply);
-    const [{ n: bumpedTwice }] = await db.query<{ n: number }>(`select count(*) as n from connected_account where platform_id = $1 and version > 2`, [
-      platformId,
-    ]);
-    expect(Number(bumpedTwice)).toBe(0);
+    await expectAppliedExactlyOnce(db, batch.id, platformId, 'scale.%@out.example', toApply);
 
     // Webhooks: every event reaches the endpoint, and the delivery log holds one delivered row per event.
     // A request cut off by the SIGKILL (sent, result not written) is sent again once its lease ends:

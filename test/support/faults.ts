@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { expect } from 'vitest';
 import { parseEnv } from '../../server/src/config/env.js';
 import { openOrm } from '../../server/src/db/orm.js';
 import { createSqlDatabase, type SqlDatabase } from '../../server/src/db/sql.js';
@@ -13,13 +14,33 @@ import type { Auth } from './graphql.js';
  * (restart, faults, corpus): the test process is the only observer that survives a SIGKILL.
  */
 
-/** Polls a condition (usually read straight from the database) until it holds. */
-export async function until(check: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 5): Promise<void> {
+/** Polls a condition (read straight from the database, or from a test double) until it holds. */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition', intervalMs = 5): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
+    if (Date.now() > end) throw new Error(`${what} not reached`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * What a user checks after an apply that survived a crash: one event per applied row, each row's
+ * event once, every account given its new email (`emailLike`), and none of them changed twice.
+ */
+export async function expectAppliedExactlyOnce(db: SqlDatabase, batchId: string, platformId: string, emailLike: string, toApply: number): Promise<void> {
+  const [{ n: events }] = await db.query<{ n: number }>('select count(*) as n from event where batch_id = $1', [batchId]);
+  const [{ n: distinctRows }] = await db.query<{ n: number }>('select count(distinct row_number) as n from event where batch_id = $1', [batchId]);
+  expect(Number(events)).toBe(toApply);
+  expect(Number(distinctRows)).toBe(toApply);
+  const [{ n: changed }] = await db.query<{ n: number }>('select count(*) as n from connected_account where platform_id = $1 and email like $2', [
+    platformId,
+    emailLike,
+  ]);
+  expect(Number(changed)).toBe(toApply);
+  const [{ n: bumpedTwice }] = await db.query<{ n: number }>('select count(*) as n from connected_account where platform_id = $1 and version > 2', [
+    platformId,
+  ]);
+  expect(Number(bumpedTwice)).toBe(0);
 }
 
 /** A connection of the test process to the server's database (migrations run on open). */
