@@ -33,10 +33,13 @@ function moduleOf(url: string): string {
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
   if (url.startsWith('node:')) return url;
-  const src = url.indexOf('/server/src/');
-  if (src >= 0) return url.slice(src + 1);
+  const src = SERVER_CODE.exec(url);
+  if (src) return url.slice(src.index + 1);
   return url.replace(/^file:\/\//, '');
 }
+
+/** The server's own code: its sources under tsx, its compiled output under npm start. */
+const SERVER_CODE = /\/server\/(src|dist)\//;
 
 function label(n: ProfileNode, parent?: ProfileNode): string {
   const f = n.callFrame;
@@ -68,7 +71,7 @@ function main(): void {
     for (const file of readdirSync(join(profilesDir, sub)).filter((f) => f.endsWith('.cpuprofile'))) {
       const profile = JSON.parse(readFileSync(join(profilesDir, sub, file), 'utf8')) as CpuProfile;
       // tsx's module loader thread writes its own (nearly empty) profile: the main thread is the one that worked.
-      if (!profile.nodes.some((n) => n.callFrame.url.includes('/server/src/') && n.callFrame.functionName === 'startApp')) continue;
+      if (!profile.nodes.some((n) => SERVER_CODE.test(n.callFrame.url) && n.callFrame.functionName === 'startApp')) continue;
       const byId = new Map(profile.nodes.map((n) => [n.id, n]));
       const parentOf = new Map<number, number>();
       for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
@@ -104,7 +107,7 @@ function main(): void {
           const seen = new Set<string>();
           for (let id: number | undefined = node.id; id !== undefined; id = parentOf.get(id)) {
             const frame = byId.get(id);
-            if (!frame?.callFrame.url.includes('/server/src/')) continue;
+            if (!frame || !SERVER_CODE.test(frame.callFrame.url)) continue;
             const pid = parentOf.get(id);
             const k = label(frame, pid === undefined ? undefined : byId.get(pid));
             if (seen.has(k)) continue;

@@ -81,6 +81,9 @@ export async function markDuplicates(db: SqlDatabase, batchId: string, reportLim
  * One statement for many rows instead of one per row. The CTE names the VALUES
  * columns the same way on SQLite (≥ 3.33 for UPDATE … FROM) and PostgreSQL, and
  * the casts give PostgreSQL the parameter types it cannot infer inside VALUES.
+ * The redundant `in (select row_number from v)` makes SQLite search the primary
+ * key per listed row; without it SQLite walked the whole batch through
+ * batch_row_account_idx for every statement (500k rows: 179 ms → 12 ms per 1,000).
  */
 async function markRows(tx: SqlTx, batchId: string, updates: Array<{ rowNumber: number; issues: string }>): Promise<void> {
   const params: SqlValue[] = [batchId, issueBit('DUPLICATE_ACCOUNT')];
@@ -91,7 +94,8 @@ async function markRows(tx: SqlTx, batchId: string, updates: Array<{ rowNumber: 
   await tx.execute(
     `with v (row_number, issues) as (values ${tuples.join(', ')})
      update batch_row set change = 'INVALID', apply_status = 'NOT_APPLICABLE', issues = v.issues, issue_mask = issue_mask | $2
-       from v where batch_row.batch_id = $1 and batch_row.row_number = v.row_number`,
+       from v where batch_row.batch_id = $1 and batch_row.row_number = v.row_number
+        and batch_row.row_number in (select row_number from v)`,
     params,
   );
 }
