@@ -1,56 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlTypes } from './migrations/sql-types.js';
-import { openOrm } from './orm.js';
-import { createSqlDatabase, type SqlDatabase, type SqlValue } from './sql.js';
-
-// The seam on SQLite always; on PostgreSQL too when the suites run there (TEST_DB=postgres).
-const dialects: Array<'sqlite' | 'postgresql'> = process.env.TEST_DB === 'postgres' ? ['sqlite', 'postgresql'] : ['sqlite'];
-const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-interface Opened {
-  db: SqlDatabase;
-  close(): Promise<void>;
-}
-
-async function open(dialect: 'sqlite' | 'postgresql'): Promise<Opened> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'comms-sql-'));
-    const orm = await openOrm({ dialect: 'sqlite', file: join(dir, 'test.db') });
-    return {
-      db: createSqlDatabase(orm),
-      close: async () => {
-        await orm.close(true);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `cc_sql_${process.pid}_${Date.now().toString(36)}`;
-  const admin = await openOrm({ dialect: 'postgresql', url: ADMIN_URL });
-  await createSqlDatabase(admin).execute(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const orm: MikroORM = await openOrm({ dialect: 'postgresql', url: url.toString() });
-  return {
-    db: createSqlDatabase(orm),
-    close: async () => {
-      await orm.close(true);
-      await createSqlDatabase(admin).execute(`drop database if exists ${name} with (force)`);
-      await admin.close(true);
-    },
-  };
-}
+import type { SqlDatabase, SqlValue } from './sql.js';
+import { openScratchDatabase, type ScratchDatabase, TEST_DIALECTS } from './test-utils.js';
 
 const COLUMNS = ['id', 'n', 'big', 'flag', 'at', 'note', 'bytes'];
 
-describe.each(dialects)('SqlDatabase on %s', (dialect) => {
-  let opened: Opened;
+describe.each(TEST_DIALECTS)('SqlDatabase on %s', (dialect) => {
+  let opened: ScratchDatabase;
   let db: SqlDatabase;
   beforeAll(async () => {
-    opened = await open(dialect);
+    opened = await openScratchDatabase(dialect, 'sql');
     db = opened.db;
     const t = sqlTypes(dialect);
     await db.execute(`create table seam_probe (

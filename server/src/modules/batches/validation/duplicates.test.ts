@@ -1,43 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOrm } from '../../../db/orm.js';
-import { createSqlDatabase, type SqlDatabase, type SqlValue } from '../../../db/sql.js';
+import type { SqlValue } from '../../../db/sql.js';
+import { openScratchDatabase, type ScratchDatabase, TEST_DIALECTS } from '../../../db/test-utils.js';
 import { issueBit } from '../batch-row.codes.js';
 import { duplicateIssue, type RowIssue } from '../pipeline/issues.js';
 import { markDuplicates } from './duplicates.js';
 
-const dialects: Array<'sqlite' | 'postgresql'> = process.env.TEST_DB === 'postgres' ? ['sqlite', 'postgresql'] : ['sqlite'];
-const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function open(dialect: 'sqlite' | 'postgresql'): Promise<{ db: SqlDatabase; close(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'comms-dup-'));
-    const orm = await openOrm({ dialect: 'sqlite', file: join(dir, 'test.db') });
-    return {
-      db: createSqlDatabase(orm),
-      close: async () => {
-        await orm.close(true);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `cc_dup_${process.pid}_${Date.now().toString(36)}`;
-  const admin = await openOrm({ dialect: 'postgresql', url: ADMIN_URL });
-  await createSqlDatabase(admin).execute(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const orm = await openOrm({ dialect: 'postgresql', url: url.toString() });
-  return {
-    db: createSqlDatabase(orm),
-    close: async () => {
-      await orm.close(true);
-      await createSqlDatabase(admin).execute(`drop database if exists ${name} with (force)`);
-      await admin.close(true);
-    },
-  };
-}
 
 interface Row {
   rowNumber: number;
@@ -93,11 +60,11 @@ function expected(rows: Row[]): Map<number, { issues: string; mask: number }> {
   return out;
 }
 
-describe.each(dialects)('markDuplicates on %s', (dialect) => {
-  let opened: Awaited<ReturnType<typeof open>>;
+describe.each(TEST_DIALECTS)('markDuplicates on %s', (dialect) => {
+  let opened: ScratchDatabase;
   const rows = rowsOfFile();
   beforeAll(async () => {
-    opened = await open(dialect);
+    opened = await openScratchDatabase(dialect, 'dup');
     const { db } = opened;
     const now = new Date();
     await db.execute('insert into platform (id, name, created_at) values ($1, $2, $3)', ['pl_dup', 'Dup', now]);
