@@ -26,3 +26,17 @@ export function maskOf(codes: Iterable<RowIssueCode>): number {
 export const WARNING_MASK = maskOf(WARNING_CODES);
 
 export type RowApplyStatus = 'NOT_APPLICABLE' | 'PENDING' | 'APPLIED' | 'CONFLICT' | 'FAILED';
+
+/** A batch's rows by change, and the rows with a warning: what validation counts, per chunk and in total. */
+export interface ChangeCounts {
+  additions: number;
+  replacements: number;
+  unchanged: number;
+  skipped: number;
+  invalid: number;
+  warnings: number;
+}
+
+export function emptyChangeCounts(): ChangeCounts {
+  return { additions: 0, replacements: 0, unchanged: 0, skipped: 0, invalid: 0, warnings: 0 };
+}

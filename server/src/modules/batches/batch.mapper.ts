@@ -1,11 +1,15 @@
+import type { ChangeCounts } from './batch-row.codes.js';
 import type { RowIssue } from './pipeline/issues.js';
 import { parseRowHistogram } from './batch-row-filter.js';
 import type { UploadBatch } from './batch.entity.js';
 import { TERMINAL_STATUSES, UploadBatchStatus } from './batch.entity.js';
 import type { BatchRowType, FileErrorCodeEnum, RowApplyStatusEnum, RowChangeEnum, UploadBatchType } from './batch.types.js';
 
-/** A raw `upload_batch` row (snake_case) or the entity: both map to the GraphQL type. */
-export interface BatchRecord {
+/**
+ * A raw `upload_batch` row (snake_case) or the entity: both map to the GraphQL type.
+ * The counters by change are its columns under the same names.
+ */
+export interface BatchRecord extends ChangeCounts {
   id: string;
   platform_id: string;
   status: string;
@@ -25,12 +29,6 @@ export interface BatchRecord {
   failure_message: string | null;
   total_rows: number;
   processed_rows: number;
-  additions: number;
-  replacements: number;
-  unchanged: number;
-  skipped: number;
-  invalid: number;
-  warnings: number;
   applied: number;
   conflicts: number;
   failed: number;

@@ -1,5 +1,5 @@
 import type { SqlTx, SqlValue } from '../../../db/sql.js';
-import { issueBit } from '../batch-row.codes.js';
+import { type ChangeCounts, emptyChangeCounts, issueBit } from '../batch-row.codes.js';
 import type { ClassifiedChunkRow } from './classify-chunk.js';
 
 export const BATCH_ROW_INSERT_COLUMNS = [
@@ -16,19 +16,13 @@ export const BATCH_ROW_INSERT_COLUMNS = [
 ];
 
 /** Counters a chunk adds to its batch. */
-export interface ChunkCounts {
+export interface ChunkCounts extends ChangeCounts {
   rows: number;
-  additions: number;
-  replacements: number;
-  unchanged: number;
-  skipped: number;
-  invalid: number;
-  warnings: number;
 }
 
 /** Bulk-inserts a chunk's rows and adds its counters to the batch, in the caller's transaction. */
 export async function persistChunk(tx: SqlTx, batchId: string, rows: ClassifiedChunkRow[]): Promise<ChunkCounts> {
-  const c: ChunkCounts = { rows: rows.length, additions: 0, replacements: 0, unchanged: 0, skipped: 0, invalid: 0, warnings: 0 };
+  const c: ChunkCounts = { rows: rows.length, ...emptyChangeCounts() };
   const values = new Array<SqlValue[]>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];

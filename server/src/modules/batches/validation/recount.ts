@@ -1,21 +1,15 @@
 import type { SqlTx } from '../../../db/sql.js';
-import { ROW_ISSUE_CODES, WARNING_MASK, issueBit } from '../batch-row.codes.js';
+import { type ChangeCounts, emptyChangeCounts, ROW_ISSUE_CODES, WARNING_MASK, issueBit } from '../batch-row.codes.js';
 import type { RowHistogram } from '../batch-row-filter.js';
 
 /** The batch counters that follow from a row histogram. */
-export interface HistogramCounters {
+export interface HistogramCounters extends ChangeCounts {
   total: number;
-  additions: number;
-  replacements: number;
-  unchanged: number;
-  skipped: number;
-  invalid: number;
-  warnings: number;
   issueCounts: Record<string, number>;
 }
 
 export function countersOf(histogram: RowHistogram): HistogramCounters {
-  const c: HistogramCounters = { total: 0, additions: 0, replacements: 0, unchanged: 0, skipped: 0, invalid: 0, warnings: 0, issueCounts: {} };
+  const c: HistogramCounters = { total: 0, ...emptyChangeCounts(), issueCounts: {} };
   for (const code of ROW_ISSUE_CODES) c.issueCounts[code] = 0;
   for (const [change, mask, rows] of histogram) {
     c.total += rows;
