@@ -49,9 +49,10 @@ const TIME_CHARS = 7;
 export function newIdRandomParts(count: number, at: Date = new Date()): string {
   let time = '';
   for (let ms = at.getTime(), i = 0; i < TIME_CHARS; i++, ms = Math.floor(ms / 62)) time = BASE62[ms % 62] + time;
-  const random = randomToken(count * (ID_CHARS - TIME_CHARS));
+  const randomChars = ID_CHARS - TIME_CHARS;
+  const random = randomToken(count * randomChars);
   const parts = new Array<string>(count);
-  for (let k = 0; k < count; k++) parts[k] = time + random.slice(k * (ID_CHARS - TIME_CHARS), (k + 1) * (ID_CHARS - TIME_CHARS));
+  for (let k = 0; k < count; k++) parts[k] = time + random.slice(k * randomChars, (k + 1) * randomChars);
   return parts.join('');
 }
 

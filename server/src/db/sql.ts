@@ -120,6 +120,15 @@ function sqliteSql(sql: string): { text: string; order: number[] } {
   return { text, order };
 }
 
+/** The SQL fragments that differ per dialect (see SqlTx), the same inside and outside a transaction. */
+type SqlFragments = Pick<SqlTx, 'anyOf' | 'jsonQuote' | 'asciiSlice'>;
+
+const sqliteFragments: SqlFragments = {
+  anyOf: (n) => `in (select value from json_each($${n}))`,
+  jsonQuote: (expr) => `json_quote(${expr})`,
+  asciiSlice: (n, start, length) => `cast(substr($${n}, ${start}, ${length}) as text)`,
+};
+
 type PreparedCache = Map<string, { stmt: ReturnType<BetterSqlite['prepare']>; order: number[] }>;
 // Prepared statements live as long as their connection: preparing costs more than
 // running a chunk's lookup, and the same few statements run thousands of times.
@@ -164,9 +173,7 @@ function sqliteTx(db: BetterSqlite): SqlTx {
       const stmt = prepare(`insert into ${table} (${columns.join(', ')}) values (${marks}) ${onConflict}`);
       for (const row of rows) stmt.run(row);
     },
-    anyOf: (n) => `in (select value from json_each($${n}))`,
-    jsonQuote: (expr) => `json_quote(${expr})`,
-    asciiSlice: (n, start, length) => `cast(substr($${n}, ${start}, ${length}) as text)`,
+    ...sqliteFragments,
   };
   return tx;
 }
@@ -181,9 +188,7 @@ function sqliteDatabase(orm: MikroORM): SqlDatabase {
     skipLocked: '',
     query: (sql, params) => run((tx) => tx.query(sql, params)),
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
-    anyOf: (n) => `in (select value from json_each($${n}))`,
-    jsonQuote: (expr) => `json_quote(${expr})`,
-    asciiSlice: (n, start, length) => `cast(substr($${n}, ${start}, ${length}) as text)`,
+    ...sqliteFragments,
     transaction: (fn) =>
       withConnection(orm, async (conn) => {
         const db = conn as BetterSqlite;
@@ -239,6 +244,12 @@ interface PgQueryConfig {
 interface PgClient {
   query(sql: string | PgQueryConfig, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
+
+const pgFragments: SqlFragments = {
+  anyOf: (n) => `= any($${n})`,
+  jsonQuote: (expr) => `coalesce(to_json(${expr})::text, 'null')`,
+  asciiSlice: (n, start, length) => `convert_from(substr(cast($${n} as bytea), ${start}, ${length}), 'UTF8')`,
+};
 
 /** Rows per insert statement: one statement's arrays stay a few MB at most. */
 const PG_ROWS_PER_INSERT = 10_000;
@@ -303,9 +314,7 @@ function pgTx(client: PgClient, columnTypes: PgColumnTypes): SqlTx {
         await client.query({ name, text, values });
       }
     },
-    anyOf: (n) => `= any($${n})`,
-    jsonQuote: (expr) => `coalesce(to_json(${expr})::text, 'null')`,
-    asciiSlice: (n, start, length) => `convert_from(substr(cast($${n} as bytea), ${start}, ${length}), 'UTF8')`,
+    ...pgFragments,
   };
 }
 
@@ -318,9 +327,7 @@ function postgresDatabase(orm: MikroORM): SqlDatabase {
     skipLocked: 'for update skip locked',
     query: (sql, params) => run((tx) => tx.query(sql, params)),
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
-    anyOf: (n) => `= any($${n})`,
-    jsonQuote: (expr) => `coalesce(to_json(${expr})::text, 'null')`,
-    asciiSlice: (n, start, length) => `convert_from(substr(cast($${n} as bytea), ${start}, ${length}), 'UTF8')`,
+    ...pgFragments,
     transaction: (fn, options) =>
       withConnection(orm, async (conn) => {
         const client = conn as PgClient;

@@ -16,7 +16,7 @@ export interface ApplyPayload {
  */
 export class ApplyRaceError extends Error {}
 
-/** How often one chunk is tried again after an {@link ApplyRaceError} before the job gives up. */
+/** How many {@link ApplyRaceError}s, over the whole job, are retried before the job gives up. */
 const RACE_RETRIES = 5;
 
 /**
