@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'unit',
           include: ['server/src/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['server/src/test-setup.ts'],
         },
       },
       {
@@ -17,6 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['server/src/test-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

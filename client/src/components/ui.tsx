@@ -2,6 +2,7 @@ import { type ReactNode, useEffect, useId } from 'react';
 import type { CombinedError } from '@urql/core';
 import type { BatchStatus } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
+import { STATUS_TONE } from '../lib/batch-status';
 import { errorCode } from '../lib/graphql-client';
 
 export function usePageTitle(title: string): void {
@@ -111,18 +112,6 @@ export function ProgressBar({ value, max, label, valueText }: { value: number | 
     </div>
   );
 }
-
-const STATUS_TONE: Record<BatchStatus, string> = {
-  AWAITING_UPLOAD: 'neutral',
-  VALIDATING: 'info',
-  VALIDATED: 'info',
-  REJECTED: 'danger',
-  APPLYING: 'info',
-  COMPLETED: 'success',
-  CANCELED: 'neutral',
-  EXPIRED: 'neutral',
-  FAILED: 'danger',
-};
 
 export function StatusBadge({ status }: { status: BatchStatus }) {
   const { t } = useI18n();

@@ -134,6 +134,10 @@ export const en = {
   'status.CANCELED': 'Canceled',
   'status.EXPIRED': 'Expired',
   'status.FAILED': 'Failed',
+  'status.AWAITING_APPROVAL': 'Awaiting approval',
+  'status.DECLINED': 'Declined',
+  'status.ROLLING_BACK': 'Rolling back',
+  'status.ROLLED_BACK': 'Rolled back',
 
   'flow.steps': 'Progress',
   'flow.step.template': 'Template',
@@ -289,6 +293,8 @@ export const en = {
   'applyStatus.APPLIED': 'Applied',
   'applyStatus.CONFLICT': 'Conflict',
   'applyStatus.FAILED': 'Failed',
+  'applyStatus.ROLLED_BACK': 'Rolled back',
+  'applyStatus.ROLLBACK_CONFLICT': 'Not rolled back (changed since)',
 
   'confirm.title': 'Confirm',
   'confirm.lead.one': 'Confirming applies {count} change in the background.',

@@ -133,6 +133,10 @@ export const fr: Messages = {
   'status.CANCELED': 'Annulé',
   'status.EXPIRED': 'Expiré',
   'status.FAILED': 'Échec',
+  'status.AWAITING_APPROVAL': 'En attente d’approbation',
+  'status.DECLINED': 'Refusé à l’approbation',
+  'status.ROLLING_BACK': 'Annulation en cours',
+  'status.ROLLED_BACK': 'Annulé après application',
 
   'flow.steps': 'Progression',
   'flow.step.template': 'Modèle',
@@ -290,6 +294,8 @@ export const fr: Messages = {
   'applyStatus.APPLIED': 'Appliquée',
   'applyStatus.CONFLICT': 'Conflit',
   'applyStatus.FAILED': 'Échec',
+  'applyStatus.ROLLED_BACK': 'Rétablie',
+  'applyStatus.ROLLBACK_CONFLICT': 'Non rétablie (modifiée depuis)',
 
   'confirm.title': 'Confirmation',
   'confirm.lead.one': 'Confirmer applique {count} modification en arrière-plan.',

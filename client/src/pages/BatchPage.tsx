@@ -11,28 +11,16 @@ import {
   type Batch,
   BatchQuery,
   type BatchRow,
-  type BatchStatus,
   BatchUpdatedSubscription,
   CancelUploadBatchMutation,
   ProblemRowsSubscription,
 } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
+import { APPLY_STARTED, CANCELABLE, EXPIRES, RANK, REVIEWABLE, TERMINAL } from '../lib/batch-status';
 import { isFeatureMissing } from '../lib/graphql-client';
 import { Link } from '../lib/router';
 import { useSession } from '../session';
 
-const TERMINAL: ReadonlySet<BatchStatus> = new Set(['REJECTED', 'COMPLETED', 'CANCELED', 'EXPIRED', 'FAILED']);
-const RANK: Record<BatchStatus, number> = {
-  AWAITING_UPLOAD: 0,
-  VALIDATING: 1,
-  VALIDATED: 2,
-  APPLYING: 3,
-  REJECTED: 4,
-  CANCELED: 4,
-  EXPIRED: 4,
-  COMPLETED: 4,
-  FAILED: 4,
-};
 const MAX_PROBLEM_ROWS = 5_000;
 
 /** The most advanced of several snapshots of one batch (query, subscription, mutation answers). */
@@ -60,7 +48,7 @@ export function BatchPage({ id }: { id: string }) {
   const [local, setLocal] = useState<Batch | null>(null);
   const queried = query.data?.uploadBatch ?? null;
   const known = newest(queried, local);
-  const terminal = known ? TERMINAL.has(known.status) : false;
+  const terminal = known ? TERMINAL[known.status] : false;
 
   const [updates] = useSubscription(
     { query: BatchUpdatedSubscription, variables: { id }, pause: !queried || terminal },
@@ -104,9 +92,9 @@ export function BatchPage({ id }: { id: string }) {
     );
   }
 
-  const cancellable = isAdmin && (batch.status === 'AWAITING_UPLOAD' || batch.status === 'VALIDATING' || batch.status === 'VALIDATED');
-  const reviewable = batch.status === 'VALIDATED' || batch.status === 'APPLYING' || batch.status === 'COMPLETED' || batch.status === 'FAILED' || batch.status === 'CANCELED' || batch.status === 'EXPIRED';
-  const applied = batch.status === 'APPLYING' || batch.status === 'COMPLETED' || batch.status === 'FAILED';
+  const cancellable = isAdmin && CANCELABLE[batch.status];
+  const reviewable = REVIEWABLE[batch.status];
+  const applied = APPLY_STARTED[batch.status];
 
   return (
     <>
@@ -116,7 +104,7 @@ export function BatchPage({ id }: { id: string }) {
           <>
             <StatusBadge status={batch.status} /> <span className="mono">{batch.id}</span> ·{' '}
             {t('batch.created', { at: dateTime(batch.createdAt) })}
-            {batch.status === 'VALIDATED' || batch.status === 'AWAITING_UPLOAD' ? ` · ${t('batch.expires', { at: dateTime(batch.expiresAt) })}` : null}
+            {EXPIRES[batch.status] ? ` · ${t('batch.expires', { at: dateTime(batch.expiresAt) })}` : null}
           </>
         }
         actions={

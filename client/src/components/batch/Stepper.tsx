@@ -16,12 +16,17 @@ export function stepOf(status: BatchStatus | null): { step: Step; failed: boolea
       return { step: 'validation', failed: true, done: false };
     case 'VALIDATED':
       return { step: 'review', failed: false, done: false };
+    case 'AWAITING_APPROVAL':
+      return { step: 'confirm', failed: false, done: false };
     case 'CANCELED':
     case 'EXPIRED':
+    case 'DECLINED':
       return { step: 'confirm', failed: true, done: false };
     case 'APPLYING':
       return { step: 'apply', failed: false, done: false };
     case 'COMPLETED':
+    case 'ROLLING_BACK':
+    case 'ROLLED_BACK':
       return { step: 'apply', failed: false, done: true };
     case 'FAILED':
       return { step: 'apply', failed: true, done: false };

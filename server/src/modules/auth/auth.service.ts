@@ -44,7 +44,7 @@ export async function principalFromApiKey(em: EntityManager, key: string): Promi
   if (!key.startsWith('sk_')) return null;
   const row = await em.findOne(ApiKey, { keyHash: sha256Hex(key), revokedAt: null });
   if (!row) return null;
-  return { platformId: row.platformId, role: Role.ADMIN, kind: 'apiKey', subjectId: row.id };
+  return { platformId: row.platformId, role: Role.ADMIN, kind: 'apiKey', subjectId: row.id, actor: row.prefix };
 }
 
 /** The principal behind a session cookie token, or null when unknown or expired. */
@@ -53,7 +53,7 @@ export async function principalFromSession(em: EntityManager, token: string): Pr
   if (!session) return null;
   const user = await em.findOne(DashboardUser, { id: session.userId });
   if (!user) return null;
-  return { platformId: user.platformId, role: user.role, kind: 'user', subjectId: user.id, email: user.email };
+  return { platformId: user.platformId, role: user.role, kind: 'user', subjectId: user.id, email: user.email, actor: user.email };
 }
 
 // Verifying against a fixed hash when the email is unknown keeps the response

@@ -8,4 +8,6 @@ export interface Principal {
   /** The dashboard user or the API key's id. */
   subjectId: string;
   email?: string;
+  /** Who did it, as history and logs name them: the user's email or the API key's prefix (never a secret). */
+  actor: string;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROW_ISSUE_CODES, type RowApplyStatus, maskOf } from './batch-row.codes.js';
 import { batchRowFilterSql, countFromHistogram, parseRowHistogram, type RowFilter, type RowHistogram } from './batch-row-filter.js';
 import { countFromSummary } from './batch-rows.service.js';
-import { UploadBatchStatus } from './batch.entity.js';
+import { UploadBatchStatus } from './lifecycle/batch-status.js';
 import type { BatchRowFilter, UploadBatchType } from './batch.types.js';
 import { countersOf } from './validation/recount.js';
 

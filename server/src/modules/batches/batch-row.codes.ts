@@ -1,7 +1,21 @@
-import type { RowIssueCode } from './pipeline/issues.js';
+/**
+ * The row vocabularies, each declared once: the TypeScript types, the GraphQL
+ * enums (batch.types.ts), the SQL and the tests derive from these lists.
+ */
+
+/** What a row does to its account (SPEC.md, "Validation, row by row"). */
+export const ROW_CHANGES = ['ADD', 'REPLACE', 'UNCHANGED', 'SKIPPED', 'INVALID'] as const;
+export type RowChange = (typeof ROW_CHANGES)[number];
+
+/** The changes the apply carries out; every other row is NOT_APPLICABLE. */
+export const APPLICABLE_CHANGES: readonly RowChange[] = ['ADD', 'REPLACE'];
+
+export function isApplicable(change: RowChange): boolean {
+  return change === 'ADD' || change === 'REPLACE';
+}
 
 /** All row issue codes, in the order of SPEC.md; the index is the bit in `batch_row.issue_mask`. */
-export const ROW_ISSUE_CODES: readonly RowIssueCode[] = [
+export const ROW_ISSUE_CODES = [
   'INVALID_ACCOUNT_ID',
   'UNKNOWN_ACCOUNT',
   'ACCOUNT_NOT_ELIGIBLE',
@@ -9,12 +23,16 @@ export const ROW_ISSUE_CODES: readonly RowIssueCode[] = [
   'DUPLICATE_ACCOUNT',
   'NAME_MISMATCH',
   'CLAIMED_EMAIL_REPLACED',
-];
+] as const;
+export type RowIssueCode = (typeof ROW_ISSUE_CODES)[number];
+
+export const ISSUE_SEVERITIES = ['ERROR', 'WARNING'] as const;
+export type IssueSeverity = (typeof ISSUE_SEVERITIES)[number];
 
 export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
 
 export function issueBit(code: RowIssueCode): number {
-  return 1 << ROW_ISSUE_CODES.indexOf(code);
+  return 1 << (ROW_ISSUE_CODES as readonly RowIssueCode[]).indexOf(code);
 }
 
 export function maskOf(codes: Iterable<RowIssueCode>): number {
@@ -25,7 +43,22 @@ export function maskOf(codes: Iterable<RowIssueCode>): number {
 
 export const WARNING_MASK = maskOf(WARNING_CODES);
 
-export type RowApplyStatus = 'NOT_APPLICABLE' | 'PENDING' | 'APPLIED' | 'CONFLICT' | 'FAILED';
+/** What happened to a row when the batch was applied (and rolled back). */
+export const ROW_APPLY_STATUSES = [
+  'NOT_APPLICABLE',
+  'PENDING',
+  'APPLIED',
+  'CONFLICT',
+  'FAILED',
+  'ROLLED_BACK',
+  'ROLLBACK_CONFLICT',
+] as const;
+export type RowApplyStatus = (typeof ROW_APPLY_STATUSES)[number];
+
+/** The apply status a freshly validated row starts with. */
+export function initialApplyStatus(change: RowChange): RowApplyStatus {
+  return isApplicable(change) ? 'PENDING' : 'NOT_APPLICABLE';
+}
 
 /** A batch's rows by change, and the rows with a warning: what validation counts, per chunk and in total. */
 export interface ChangeCounts {

@@ -2,7 +2,7 @@ import type { SqlDatabase, SqlValue } from '../../db/sql.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
 import { batchRowFilterSql, countFromHistogram } from './batch-row-filter.js';
 import { BATCH_ROW_COLUMNS, type BatchRowRecord, rowFromRecord } from './batch.mapper.js';
-import { UploadBatchStatus } from './batch.entity.js';
+import { UploadBatchStatus } from './lifecycle/batch-status.js';
 import type { BatchRowFilter, BatchRowType, UploadBatchType } from './batch.types.js';
 
 /**

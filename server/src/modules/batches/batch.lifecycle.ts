@@ -1,48 +1,87 @@
 import type { Services } from '../../services.js';
 import { type ApplyPayload, applyBatch } from './apply/apply.job.js';
 import { APPLY_JOB, publishBatch, VALIDATE_JOB } from './batch.service.js';
-import { type ValidatePayload, validateUpload } from './validation/validate.job.js';
+import { UploadBatchStatus } from './lifecycle/batch-status.js';
+import { batchesIn, deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition } from './store/batch.store.js';
+import { failBatch, type ValidatePayload, validateUpload } from './validation/validate.job.js';
 
 export const EXPIRE_JOB = 'batch.expire';
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
 const APPLY_RETRY_MS = 2_000;
+/** Attempts of one apply (the first run and its retries) before the batch ends FAILED. */
+export const APPLY_MAX_ATTEMPTS = 6;
+/** Batches one sweep expires or purges at most (the next sweep takes the rest). */
+const SWEEP_LIMIT = 500;
 
-/** Registers the batch jobs with the runner (validation, apply with retry, expiry). */
+export const APPLY_GAVE_UP_MESSAGE =
+  'The apply stopped on repeated internal errors. The rows applied so far stay applied and sent their events; the others were not applied. Contact support with the batch id.';
+
+/** Registers the batch jobs with the runner (validation, apply with bounded retry, expiry and retention). */
 export function registerBatchJobs(services: Services): void {
   const { jobs, logger } = services;
   jobs.register<ValidatePayload>(VALIDATE_JOB, (p) => validateUpload(services, p));
   jobs.register<ApplyPayload & { attempt?: number }>(APPLY_JOB, async (p) => {
+    const attempt = (p.attempt ?? 0) + 1;
     try {
       await applyBatch(services, p);
     } catch (err) {
-      // A lost connection or a busy database: try again; each chunk is all-or-nothing.
-      const attempt = (p.attempt ?? 0) + 1;
+      // A lost connection or a busy database: try again (each chunk is all-or-nothing), a bounded number of times.
+      if (attempt >= APPLY_MAX_ATTEMPTS) {
+        logger.error({ err, batchId: p.batchId, attempt }, 'apply failed; giving up');
+        await failBatch(services, p.batchId, APPLY_GAVE_UP_MESSAGE);
+        await publishBatch(services, p.batchId);
+        return;
+      }
       logger.warn({ err, batchId: p.batchId, attempt }, 'apply failed; retrying');
-      await jobs.enqueue(APPLY_JOB, { batchId: p.batchId, attempt }, { delayMs: Math.min(APPLY_RETRY_MS * attempt, 60_000) });
+      await jobs.enqueue(
+        APPLY_JOB,
+        { batchId: p.batchId, attempt },
+        { delayMs: Math.min(APPLY_RETRY_MS * attempt, 60_000), jobId: `apply:${p.batchId}:retry:${attempt}` },
+      );
     }
   });
   jobs.register(EXPIRE_JOB, async () => {
     await expireBatches(services);
+    await purgeEndedBatches(services);
   });
 }
 
-/** Expires unconfirmed batches past their date and purges their rows. */
-export async function expireBatches(services: Services): Promise<number> {
+/**
+ * Expires batches past their date that are still unconfirmed (or awaiting
+ * approval). Each is one guarded statement (`… where status in (expirable) and
+ * expires_at <= now`): a confirm that landed first wins, and the rows are
+ * deleted only by the transaction whose statement won.
+ */
+export async function expireBatches(services: Services, now = new Date()): Promise<number> {
   const { db } = services;
-  const now = new Date();
-  const due = await db.query<{ id: string }>(
-    `select id from upload_batch where status in ('AWAITING_UPLOAD', 'VALIDATED', 'CANCELED') and expires_at < $1`,
-    [now],
-  );
-  for (const { id } of due) {
-    await db.transaction(async (tx) => {
-      await tx.execute('delete from batch_row where batch_id = $1', [id]);
-      await tx.execute(`update upload_batch set status = 'EXPIRED', updated_at = $1 where id = $2`, [now, id]);
+  let expired = 0;
+  for (const id of await expiredCandidates(db, now, SWEEP_LIMIT)) {
+    const won = await db.transaction(async (tx) => {
+      const moved = await transition(tx, id, 'expire', { expiredAt: now, now, note: 'Not confirmed before its expiry date.' });
+      if (moved) await deleteRows(tx, id);
+      return moved !== null;
     });
+    if (!won) continue;
+    expired++;
     await publishBatch(services, id);
   }
-  if (due.length > 0) services.logger.info({ count: due.length }, 'expired unconfirmed batches');
-  return due.length;
+  if (expired > 0) services.logger.info({ count: expired }, 'expired unconfirmed batches');
+  return expired;
+}
+
+/**
+ * Retention: rows of batches that ended without changing anything (REJECTED,
+ * FAILED, CANCELED, DECLINED, EXPIRED) are deleted once the expiry period has
+ * passed since they ended; the batch, its counters and its history stay.
+ */
+export async function purgeEndedBatches(services: Services, now = new Date()): Promise<number> {
+  const { db, env } = services;
+  const before = new Date(now.getTime() - env.BATCH_EXPIRY_DAYS * 86_400_000);
+  let rows = 0;
+  const ids = await purgeableBatches(db, before, SWEEP_LIMIT);
+  for (const id of ids) rows += await db.transaction((tx) => purgeRows(tx, id, now));
+  if (ids.length > 0) services.logger.info({ batches: ids.length, rows }, 'purged the rows of ended batches');
+  return ids.length;
 }
 
 /**
@@ -58,21 +97,22 @@ export async function expireBatches(services: Services): Promise<number> {
 export async function recoverBatches(services: Services): Promise<void> {
   const { db, logger, jobs } = services;
   if (!jobs.durable) await failInterruptedValidations(services);
-  const applying = await db.query<{ id: string }>(`select id from upload_batch where status = 'APPLYING'`);
-  for (const { id } of applying) {
+  for (const id of await batchesIn(db, UploadBatchStatus.APPLYING)) {
     logger.info({ batchId: id }, 'resuming apply');
     await jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
   }
 }
 
+export const INTERRUPTED_VALIDATION_MESSAGE =
+  'The server restarted while this file was being validated. Upload the file again in a new batch.';
+
 /** Embedded start: validations of the previous process can never finish; fail them and drop their files. */
 async function failInterruptedValidations(services: Services): Promise<void> {
-  const { db, logger } = services;
-  const cut = await db.execute(
-    `update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2 where status = 'VALIDATING'`,
-    ['The server restarted while this file was being validated. Upload the file again in a new batch.', new Date()],
-  );
-  if (cut > 0) logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED');
+  let cut = 0;
+  for (const id of await batchesIn(services.db, UploadBatchStatus.VALIDATING)) {
+    if (await failBatch(services, id, INTERRUPTED_VALIDATION_MESSAGE)) cut++;
+  }
+  if (cut > 0) services.logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED');
   // Uploads of batches that will never be validated now.
   await services.uploads.removeAll();
 }

@@ -1,18 +1,17 @@
 import type { ChangeCounts } from './batch-row.codes.js';
 import type { RowIssue } from './pipeline/issues.js';
 import { parseRowHistogram } from './batch-row-filter.js';
-import type { UploadBatch } from './batch.entity.js';
-import { TERMINAL_STATUSES, UploadBatchStatus } from './batch.entity.js';
+import { type BatchStatus, UploadBatchStatus } from './lifecycle/batch-status.js';
 import type { BatchRowType, FileErrorCodeEnum, RowApplyStatusEnum, RowChangeEnum, UploadBatchType } from './batch.types.js';
 
 /**
- * A raw `upload_batch` row (snake_case) or the entity: both map to the GraphQL type.
+ * A raw `upload_batch` row (snake_case), as the store returns it.
  * The counters by change are its columns under the same names.
  */
 export interface BatchRecord extends ChangeCounts {
   id: string;
   platform_id: string;
-  status: string;
+  status: BatchStatus;
   filename: string | null;
   created_at: Date | number;
   updated_at: Date | number;
@@ -48,7 +47,7 @@ export function batchFromRecord(r: BatchRecord): UploadBatchType {
   return {
     id: r.id,
     platformId: r.platform_id,
-    status: r.status as UploadBatchStatus,
+    status: r.status,
     filename: r.filename,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
@@ -83,45 +82,6 @@ export function batchFromRecord(r: BatchRecord): UploadBatchType {
       failed: n(r.failed),
     },
   };
-}
-
-export function batchFromEntity(b: UploadBatch): UploadBatchType {
-  return batchFromRecord({
-    id: b.id,
-    platform_id: b.platformId,
-    status: b.status,
-    filename: b.filename ?? null,
-    created_at: b.createdAt,
-    updated_at: b.updatedAt,
-    expires_at: b.expiresAt,
-    confirmed_at: b.confirmedAt ?? null,
-    completed_at: b.completedAt ?? null,
-    upload_bytes: b.uploadBytes ?? null,
-    estimated_rows: b.estimatedRows ?? null,
-    file_error_code: b.fileErrorCode ?? null,
-    file_error_message: b.fileErrorMessage ?? null,
-    file_error_line: b.fileErrorLine ?? null,
-    file_error_missing: b.fileErrorMissing ?? null,
-    file_error_found: b.fileErrorFound ?? null,
-    failure_message: b.failureMessage ?? null,
-    total_rows: b.totalRows,
-    processed_rows: b.processedRows,
-    additions: b.additions,
-    replacements: b.replacements,
-    unchanged: b.unchanged,
-    skipped: b.skipped,
-    invalid: b.invalid,
-    warnings: b.warnings,
-    applied: b.applied,
-    conflicts: b.conflicts,
-    failed: b.failed,
-    issue_counts: b.issueCounts ?? null,
-    row_histogram: b.rowHistogram ?? null,
-  });
-}
-
-export function isTerminal(status: string): boolean {
-  return TERMINAL_STATUSES.has(status);
 }
 
 /** A raw `batch_row` row. */

@@ -9,10 +9,12 @@ import { uploadUrl } from '../files/upload.route.js';
 import { listBatchRows } from './batch-rows.service.js';
 import { batchCreator, cancelBatch, confirmBatch, createBatch, findBatch, listBatches } from './batch.service.js';
 import { batchUpdates, problemRowLists } from './batch.subscriptions.js';
+import { batchHistory } from './batch.service.js';
 import {
   BatchRowConnection,
   BatchRowFilter,
   BatchRowType,
+  BatchTransitionType,
   CreateUploadBatchInput,
   CreateUploadBatchPayload,
   DownloadLinkType,
@@ -73,6 +75,11 @@ export class BatchResolver {
   })
   createdBy(@Root() batch: UploadBatchType, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     return batchCreator(ctx.services.db, batch.id, ctx.principal.platformId);
+  }
+
+  @FieldResolver(() => [BatchTransitionType], { description: 'Every status change, oldest first.' })
+  history(@Root() batch: UploadBatchType, @Ctx() ctx: GraphQLContext): Promise<BatchTransitionType[]> {
+    return batchHistory(ctx.services.db, batch.id);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'CSV of every row with change, issues and apply status.' })

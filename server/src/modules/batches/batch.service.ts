@@ -4,10 +4,12 @@ import { type Connection, decodeCursor, encodeCursor, toConnection } from '../..
 import { newId } from '../../ids.js';
 import type { Principal } from '../auth/principal.js';
 import type { Services } from '../../services.js';
-import { UploadBatchStatus } from './batch.entity.js';
 import { BATCH_COLUMNS, type BatchRecord, batchFromRecord } from './batch.mapper.js';
+import { type BatchStatus, UploadBatchStatus } from './lifecycle/batch-status.js';
+import { type BatchAction, canTransition } from './lifecycle/transitions.js';
+import { insertBatch, listTransitions, type TransitionOptions, transition } from './store/batch.store.js';
 import { batchTopic } from './batch.topics.js';
-import type { UploadBatchType } from './batch.types.js';
+import type { BatchTransitionType, UploadBatchType } from './batch.types.js';
 
 export const APPLY_JOB = 'batch.apply';
 export const VALIDATE_JOB = 'batch.validate';
@@ -54,11 +56,16 @@ export async function createBatch(
   const expires = new Date(now.getTime() + env.BATCH_EXPIRY_DAYS * 86_400_000);
   const filename = input.filename?.trim().slice(0, 255) || null;
   try {
-    await db.execute(
-      `insert into upload_batch (id, platform_id, status, filename, idempotency_key, created_by, created_at, updated_at, expires_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
-      [id, principal.platformId, UploadBatchStatus.AWAITING_UPLOAD, filename, key, principal.subjectId, now, expires],
-    );
+    await insertBatch(db, {
+      id,
+      platformId: principal.platformId,
+      filename,
+      idempotencyKey: key,
+      createdBy: principal.subjectId,
+      actor: principal.actor,
+      now,
+      expiresAt: expires,
+    });
   } catch (err) {
     // Two concurrent creates with one key: the unique index lets one win; return it.
     if (key) {
@@ -69,6 +76,17 @@ export async function createBatch(
   }
   services.logger.info({ batchId: id, platformId: principal.platformId }, 'upload batch created');
   return (await findBatch(db, principal.platformId, id)) as UploadBatchType;
+}
+
+/** The batch's status changes, oldest first (the caller has already scoped the batch to its platform). */
+export async function batchHistory(db: SqlDatabase, batchId: string): Promise<BatchTransitionType[]> {
+  const rows = await listTransitions(db, batchId);
+  return rows.map((r) => ({
+    status: r.status as BatchStatus,
+    at: new Date(r.at),
+    by: r.actor,
+    note: r.note,
+  }));
 }
 
 /** A readable name for who created a batch: a user's email or an API key's prefix. */
@@ -115,56 +133,84 @@ export async function listBatches(
 /** Cursor of a batch in {@link listBatches} order (exported for tests and clients that resume). */
 export const batchCursor = (b: UploadBatchType) => encodeCursor(`${b.createdAt.getTime()}|${b.id}`);
 
-/**
- * Starts the apply. Only a VALIDATED batch with something to apply can be
- * confirmed; confirming an APPLYING or COMPLETED batch again is harmless.
- */
-export async function confirmBatch(services: Services, principal: Principal, id: string): Promise<UploadBatchType> {
-  const { db } = services;
-  const batch = await findBatch(db, principal.platformId, id);
-  if (!batch) throw notFound('Upload batch');
-  if (batch.status === UploadBatchStatus.APPLYING || batch.status === UploadBatchStatus.COMPLETED) return batch;
-  if (batch.status !== UploadBatchStatus.VALIDATED) {
-    throw conflict(`This batch is ${batch.status} and cannot be confirmed: only a VALIDATED batch can be applied.`);
-  }
-  if (batch.summary.additions + batch.summary.replacements === 0) {
-    throw conflict('There is nothing to apply: this batch has no additions or replacements.');
-  }
-  const changed = await db.execute(
-    `update upload_batch set status = $1, confirmed_at = $2, confirmed_by = $3, updated_at = $2
-      where id = $4 and platform_id = $5 and status = $6`,
-    [UploadBatchStatus.APPLYING, new Date(), principal.subjectId, id, principal.platformId, UploadBatchStatus.VALIDATED],
-  );
-  if (changed === 1) {
-    services.logger.info({ batchId: id, by: principal.subjectId }, 'upload batch confirmed');
-    await services.jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
-  }
-  const current = (await publishBatch(services, id)) as UploadBatchType;
-  if (changed !== 1 && current.status !== UploadBatchStatus.APPLYING && current.status !== UploadBatchStatus.COMPLETED) {
-    throw conflict(`This batch is ${current.status} and cannot be confirmed.`);
-  }
-  return current;
+/** What a user action is called in a refusal ("cannot be confirmed"). */
+const ACTION_WORDS: Partial<Record<BatchAction, string>> = {
+  confirm: 'confirmed',
+  requestApproval: 'confirmed',
+  approve: 'approved',
+  decline: 'declined',
+  cancel: 'canceled',
+  rollback: 'rolled back',
+};
+
+/** Why a batch in `status` refuses `action`, in words a dashboard user can act on. */
+export function refusal(status: BatchStatus, action: BatchAction, expired = false): string {
+  if (expired) return 'This batch has expired: unconfirmed batches expire after their review period. Upload the file again.';
+  if (action === 'cancel' && status === UploadBatchStatus.APPLYING) return 'This batch is being applied and can no longer be canceled.';
+  const hint =
+    action === 'confirm' || action === 'requestApproval' ? ' Only a VALIDATED batch can be applied.' : action === 'rollback' ? ' Only a COMPLETED batch can be rolled back.' : '';
+  return `This batch is ${status} and cannot be ${ACTION_WORDS[action] ?? action}.${hint}`;
 }
 
-/** Cancels a batch that has not been confirmed; its rows stay for the record until expiry. */
+/**
+ * A user's action on a batch of their platform: one guarded transition. The
+ * refusal is a CONFLICT naming the status the batch is in (NOT_FOUND when the
+ * batch is not the caller's).
+ */
+export async function moveBatch(
+  services: Services,
+  principal: Principal,
+  id: string,
+  action: BatchAction,
+  options: Omit<TransitionOptions, 'platformId' | 'actor'> = {},
+): Promise<UploadBatchType> {
+  const moved = await transition(services.db, id, action, { ...options, platformId: principal.platformId, actor: principal.actor });
+  if (moved) {
+    const batch = batchFromRecord(moved);
+    services.logger.info({ batchId: id, action, status: batch.status, by: principal.actor }, 'upload batch moved');
+    services.pubsub.publish(batchTopic(id), batch);
+    return batch;
+  }
+  const current = await findBatch(services.db, principal.platformId, id);
+  if (!current) throw notFound('Upload batch');
+  const expired = options.notExpiredAt !== undefined && canTransition(current.status, action) && current.expiresAt <= options.notExpiredAt;
+  throw conflict(refusal(current.status, action, expired));
+}
+
+/**
+ * Starts the apply. Only a VALIDATED batch with something to apply, not yet
+ * expired, can be confirmed; confirming an APPLYING or COMPLETED batch again is
+ * harmless (two confirms at once: one guarded statement wins, the other sees APPLYING).
+ */
+export async function confirmBatch(services: Services, principal: Principal, id: string): Promise<UploadBatchType> {
+  const batch = await findBatch(services.db, principal.platformId, id);
+  if (!batch) throw notFound('Upload batch');
+  if (batch.status === UploadBatchStatus.APPLYING || batch.status === UploadBatchStatus.COMPLETED) return batch;
+  if (batch.status === UploadBatchStatus.VALIDATED && batch.summary.additions + batch.summary.replacements === 0) {
+    throw conflict('There is nothing to apply: this batch has no additions or replacements.');
+  }
+  const now = new Date();
+  let moved: UploadBatchType;
+  try {
+    moved = await moveBatch(services, principal, id, 'confirm', {
+      notExpiredAt: now,
+      now,
+      set: { confirmed_at: now, confirmed_by: principal.subjectId },
+    });
+  } catch (err) {
+    // The other of two concurrent confirms: the batch is being applied, which is what was asked.
+    const current = await findBatch(services.db, principal.platformId, id);
+    if (current && (current.status === UploadBatchStatus.APPLYING || current.status === UploadBatchStatus.COMPLETED)) return current;
+    throw err;
+  }
+  await services.jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
+  return moved;
+}
+
+/** Cancels a batch that has not been confirmed (a validation under way stops at its next chunk). */
 export async function cancelBatch(services: Services, principal: Principal, id: string): Promise<UploadBatchType> {
-  const { db } = services;
-  const batch = await findBatch(db, principal.platformId, id);
+  const batch = await findBatch(services.db, principal.platformId, id);
   if (!batch) throw notFound('Upload batch');
   if (batch.status === UploadBatchStatus.CANCELED) return batch;
-  const cancelable = [UploadBatchStatus.AWAITING_UPLOAD, UploadBatchStatus.VALIDATED, UploadBatchStatus.REJECTED];
-  const marks = cancelable.map((_, i) => `$${i + 4}`).join(', ');
-  const changed = await db.execute(
-    `update upload_batch set status = 'CANCELED', updated_at = $1 where id = $2 and platform_id = $3 and status in (${marks})`,
-    [new Date(), id, principal.platformId, ...cancelable],
-  );
-  if (changed !== 1) {
-    throw conflict(
-      batch.status === UploadBatchStatus.VALIDATING
-        ? 'This batch is still being validated; cancel it once validation ends.'
-        : `This batch is ${batch.status} and can no longer be canceled.`,
-    );
-  }
-  services.logger.info({ batchId: id }, 'upload batch canceled');
-  return (await publishBatch(services, id)) as UploadBatchType;
+  return moveBatch(services, principal, id, 'cancel');
 }

@@ -1,35 +1,27 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../graphql/relay.js';
 import type { RowHistogram } from './batch-row-filter.js';
-import { UploadBatchStatus } from './batch.entity.js';
+import {
+  ISSUE_SEVERITIES,
+  type IssueSeverity,
+  ROW_APPLY_STATUSES,
+  ROW_CHANGES,
+  ROW_ISSUE_CODES,
+  type RowApplyStatus,
+  type RowChange,
+  type RowIssueCode,
+} from './batch-row.codes.js';
+import { enumOf, UploadBatchStatus } from './lifecycle/batch-status.js';
 
-export enum RowChangeEnum {
-  ADD = 'ADD',
-  REPLACE = 'REPLACE',
-  UNCHANGED = 'UNCHANGED',
-  SKIPPED = 'SKIPPED',
-  INVALID = 'INVALID',
-}
-export enum RowIssueCodeEnum {
-  INVALID_ACCOUNT_ID = 'INVALID_ACCOUNT_ID',
-  UNKNOWN_ACCOUNT = 'UNKNOWN_ACCOUNT',
-  ACCOUNT_NOT_ELIGIBLE = 'ACCOUNT_NOT_ELIGIBLE',
-  INVALID_EMAIL = 'INVALID_EMAIL',
-  DUPLICATE_ACCOUNT = 'DUPLICATE_ACCOUNT',
-  NAME_MISMATCH = 'NAME_MISMATCH',
-  CLAIMED_EMAIL_REPLACED = 'CLAIMED_EMAIL_REPLACED',
-}
-export enum IssueSeverityEnum {
-  ERROR = 'ERROR',
-  WARNING = 'WARNING',
-}
-export enum RowApplyStatusEnum {
-  NOT_APPLICABLE = 'NOT_APPLICABLE',
-  PENDING = 'PENDING',
-  APPLIED = 'APPLIED',
-  CONFLICT = 'CONFLICT',
-  FAILED = 'FAILED',
-}
+/** The GraphQL enums of the row vocabularies, derived from their one declaration (batch-row.codes.ts). */
+export const RowChangeEnum = enumOf(ROW_CHANGES);
+export type RowChangeEnum = RowChange;
+export const RowIssueCodeEnum = enumOf(ROW_ISSUE_CODES);
+export type RowIssueCodeEnum = RowIssueCode;
+export const IssueSeverityEnum = enumOf(ISSUE_SEVERITIES);
+export type IssueSeverityEnum = IssueSeverity;
+export const RowApplyStatusEnum = enumOf(ROW_APPLY_STATUSES);
+export type RowApplyStatusEnum = RowApplyStatus;
 export enum FileErrorCodeEnum {
   EMPTY_FILE = 'EMPTY_FILE',
   MISSING_REQUIRED_HEADERS = 'MISSING_REQUIRED_HEADERS',
@@ -151,6 +143,21 @@ export class BatchRowFilter {
 
   @Field(() => [RowApplyStatusEnum], { nullable: true })
   applyStatuses?: RowApplyStatusEnum[] | null;
+}
+
+@ObjectType('BatchTransition', { description: 'One status change of a batch.' })
+export class BatchTransitionType {
+  @Field(() => UploadBatchStatus)
+  status!: UploadBatchStatus;
+
+  @Field(() => Date)
+  at!: Date;
+
+  @Field(() => String, { nullable: true, description: 'The user’s email or the API key’s prefix; null when the system moved it (expiry, failure).' })
+  by!: string | null;
+
+  @Field(() => String, { nullable: true })
+  note!: string | null;
 }
 
 @ObjectType('UploadBatch')

@@ -1,10 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Express } from 'express';
 import { Role } from '../auth/dashboard-user.entity.js';
-import { UploadBatchStatus } from '../batches/batch.entity.js';
 import { findBatch, publishBatch, VALIDATE_JOB } from '../batches/batch.service.js';
+import { recordUpload, transition } from '../batches/store/batch.store.js';
 import { fileTooLargeRejection } from '../batches/pipeline/errors.js';
-import { rejectBatch, type ValidatePayload } from '../batches/validation/validate.job.js';
+import { failBatch, rejectBatch, type ValidatePayload } from '../batches/validation/validate.job.js';
 import type { Services } from '../../services.js';
 import { errorBody, principalOf } from './request-auth.js';
 
@@ -62,11 +62,8 @@ export function mountUploadRoute(app: Express, services: Services): void {
     const max = services.env.MAX_UPLOAD_BYTES;
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     // Claim the batch first: the upload URL works once, whatever happens next.
-    const claimed = await services.db.execute(
-      `update upload_batch set status = 'VALIDATING', updated_at = $1 where id = $2 and platform_id = $3 and status = 'AWAITING_UPLOAD'`,
-      [new Date(), batchId, principal.platformId],
-    );
-    if (claimed !== 1) {
+    const claimed = await transition(services.db, batchId, 'upload', { platformId: principal.platformId, actor: principal.actor });
+    if (!claimed) {
       res.status(409).json(errorBody('CONFLICT', 'This upload URL has already been used. Create a new batch to upload another file.'));
       return;
     }
@@ -93,23 +90,15 @@ export function mountUploadRoute(app: Express, services: Services): void {
         return;
       }
       log.warn({ err }, 'upload interrupted');
-      await services.db.execute(
-        `update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2 where id = $3 and status = 'VALIDATING'`,
-        ['The upload was interrupted before the whole file arrived. Create a new batch and upload the file again.', new Date(), batchId],
-      );
+      await failBatch(services, batchId, 'The upload was interrupted before the whole file arrived. Create a new batch and upload the file again.');
       await publishBatch(services, batchId);
       if (!res.headersSent) res.status(400).json(errorBody('UPLOAD_INTERRUPTED', 'The upload was interrupted.'));
       return;
     }
-    await services.db.execute('update upload_batch set upload_bytes = $1, estimated_rows = $2, updated_at = $3 where id = $4', [
-      meter.bytes,
-      Math.max(0, meter.newlines - 1),
-      new Date(),
-      batchId,
-    ]);
+    await recordUpload(services.db, batchId, meter.bytes, Math.max(0, meter.newlines - 1));
     log.info({ bytes: meter.bytes }, 'upload received');
     await services.jobs.enqueue<ValidatePayload>(VALIDATE_JOB, { batchId, platformId: principal.platformId }, { jobId: `validate:${batchId}` });
     const current = await publishBatch(services, batchId);
-    res.status(202).json({ batch: { id: batchId, status: current?.status ?? UploadBatchStatus.VALIDATING } });
+    res.status(202).json({ batch: { id: batchId, status: current?.status ?? claimed.status } });
   });
 }

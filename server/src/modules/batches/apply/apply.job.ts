@@ -3,8 +3,10 @@ import { idRandomChars, newIdRandomParts } from '../../../ids.js';
 import type { Services } from '../../../services.js';
 import { accountUpdatedEventSql } from '../../events/account-event.js';
 import { nudgeWebhooks } from '../../webhooks/webhook.topics.js';
-import { UploadBatchStatus } from '../batch.entity.js';
 import { publishBatch } from '../batch.service.js';
+import type { RowApplyStatus } from '../batch-row.codes.js';
+import { UploadBatchStatus } from '../lifecycle/batch-status.js';
+import { addApplyCounts, claimForChunk, transition } from '../store/batch.store.js';
 
 export interface ApplyPayload {
   batchId: string;
@@ -15,6 +17,9 @@ export interface ApplyPayload {
  * single-account edit committed in between). The chunk rolls back and runs again.
  */
 export class ApplyRaceError extends Error {}
+
+/** A row apply status as SQL text: a literal, so PostgreSQL can use the partial index on PENDING rows. */
+const sql = (status: RowApplyStatus) => `'${status}'`;
 
 /** How many {@link ApplyRaceError}s, over the whole job, are retried before the job gives up. */
 const RACE_RETRIES = 5;
@@ -37,11 +42,10 @@ const RACE_RETRIES = 5;
  */
 export async function applyChunk(tx: SqlTx, platformId: string, batchId: string, after: number, limit: number): Promise<number | null> {
   const now = new Date();
-  const locked = await tx.execute(`update upload_batch set updated_at = $1 where id = $2 and status = 'APPLYING'`, [now, batchId]);
-  if (locked === 0) return null;
+  if (!(await claimForChunk(tx, batchId, UploadBatchStatus.APPLYING, now))) return null;
   const [range] = await tx.query<{ n: number | string; lo: number | null; hi: number | null }>(
     `select count(*) as n, min(row_number) as lo, max(row_number) as hi from (
-       select row_number from batch_row where batch_id = $1 and row_number > $2 and apply_status = 'PENDING'
+       select row_number from batch_row where batch_id = $1 and row_number > $2 and apply_status = ${sql('PENDING')}
         order by row_number limit $3) p`,
     [batchId, after, limit],
   );
@@ -54,8 +58,8 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
   // validation saw. Duplicated accounts are INVALID, so an account id names one
   // PENDING row: marked rows and updated accounts match one to one, so do their counts.
   const applied = await tx.execute(
-    `update batch_row set apply_status = 'APPLIED'
-      where batch_id = $1 and row_number between $2 and $3 and apply_status = 'PENDING'
+    `update batch_row set apply_status = ${sql('APPLIED')}
+      where batch_id = $1 and row_number between $2 and $3 and apply_status = ${sql('PENDING')}
         and exists (select 1 from connected_account a where a.platform_id = $4 and a.id = batch_row.account_id
                       and a.status not in ('closed', 'rejected') and a.email is not distinct from batch_row.current_email)`,
     [batchId, lo, hi, platformId],
@@ -69,7 +73,7 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
       `update connected_account
           set email = r.new_email, version = connected_account.version + 1, updated_at = $4
          from batch_row r
-        where ${inChunk} and r.apply_status = 'APPLIED'
+        where ${inChunk} and r.apply_status = ${sql('APPLIED')}
           and connected_account.platform_id = $5 and connected_account.id = r.account_id
           and connected_account.status not in ('closed', 'rejected')
           and connected_account.email is not distinct from r.current_email`,
@@ -96,7 +100,7 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
                       r.batch_id, r.row_number, r.current_email,
                       a.id as account_id, a.email, a.business_name, a.first_name, a.last_name
                  from batch_row r join connected_account a on a.platform_id = $5 and a.id = r.account_id
-                where ${inChunk} and r.apply_status = 'APPLIED') e
+                where ${inChunk} and r.apply_status = ${sql('APPLIED')}) e
         order by e.row_number`,
       [batchId, lo, hi, now, platformId, Math.floor(now.getTime() / 1000), Buffer.from(newIdRandomParts(applied, now), 'latin1')],
     );
@@ -105,20 +109,17 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
   // Rows left PENDING in the chunk were not applied: the account changed since
   // validation (CONFLICT) or is gone or no longer eligible (FAILED).
   const conflicts = await tx.execute(
-    `update batch_row set apply_status = 'CONFLICT'
-      where batch_id = $1 and row_number between $2 and $3 and apply_status = 'PENDING'
+    `update batch_row set apply_status = ${sql('CONFLICT')}
+      where batch_id = $1 and row_number between $2 and $3 and apply_status = ${sql('PENDING')}
         and exists (select 1 from connected_account a where a.platform_id = $4 and a.id = batch_row.account_id
                       and a.status not in ('closed', 'rejected'))`,
     [batchId, lo, hi, platformId],
   );
   const failed = await tx.execute(
-    `update batch_row set apply_status = 'FAILED' where batch_id = $1 and row_number between $2 and $3 and apply_status = 'PENDING'`,
+    `update batch_row set apply_status = ${sql('FAILED')} where batch_id = $1 and row_number between $2 and $3 and apply_status = ${sql('PENDING')}`,
     [batchId, lo, hi],
   );
-  await tx.execute(
-    'update upload_batch set applied = applied + $1, conflicts = conflicts + $2, failed = failed + $3, updated_at = $4 where id = $5',
-    [applied, conflicts, failed, now, batchId],
-  );
+  await addApplyCounts(tx, batchId, { applied, conflicts, failed }, now);
   return hi;
 }
 
@@ -151,10 +152,8 @@ export async function applyBatch(services: Services, payload: ApplyPayload): Pro
       await publishBatch(services, payload.batchId);
     }
     const now = new Date();
-    await db.execute(`update upload_batch set status = 'COMPLETED', completed_at = $1, updated_at = $1 where id = $2 and status = 'APPLYING'`, [
-      now,
-      payload.batchId,
-    ]);
+    const completed = await transition(db, payload.batchId, 'complete', { now, set: { completed_at: now } });
+    if (!completed) log.info('not completed: the batch is no longer APPLYING');
     const final = await publishBatch(services, payload.batchId);
     log.info({ ms: Date.now() - started, ...final?.summary }, 'batch applied');
   } catch (err) {

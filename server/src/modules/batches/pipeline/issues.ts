@@ -1,19 +1,13 @@
 import { showValue } from './text.js';
 
-/** What can be wrong (ERROR) or worth a look (WARNING) on one row. */
-export type RowIssueCode =
-  | 'INVALID_ACCOUNT_ID'
-  | 'UNKNOWN_ACCOUNT'
-  | 'ACCOUNT_NOT_ELIGIBLE'
-  | 'INVALID_EMAIL'
-  | 'DUPLICATE_ACCOUNT'
-  | 'NAME_MISMATCH'
-  | 'CLAIMED_EMAIL_REPLACED';
+import type { IssueSeverity, RowIssueCode } from '../batch-row.codes.js';
+
+export type { RowIssueCode };
 
 /** One problem on a row, with a message meant for a dashboard user. */
 export interface RowIssue {
   code: RowIssueCode;
-  severity: 'ERROR' | 'WARNING';
+  severity: IssueSeverity;
   message: string;
 }
 

@@ -29,7 +29,9 @@ export interface AccountSnapshot {
 }
 
 /** The one outcome of a data row (see SPEC.md, "Validation, row by row"). */
-export type RowChange = 'ADD' | 'REPLACE' | 'UNCHANGED' | 'SKIPPED' | 'INVALID';
+import type { RowChange } from '../batch-row.codes.js';
+
+export type { RowChange };
 
 /** A validated data row. */
 export interface ClassifiedRow {

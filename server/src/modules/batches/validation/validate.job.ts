@@ -1,9 +1,10 @@
 import type { Services } from '../../../services.js';
-import { UploadBatchStatus } from '../batch.entity.js';
 import { publishBatch } from '../batch.service.js';
 import { type ProblemRowsMessage, problemRowsTopic } from '../batch.topics.js';
 import type { BatchRowType } from '../batch.types.js';
 import { rowFromRecord } from '../batch.mapper.js';
+import { initialApplyStatus } from '../batch-row.codes.js';
+import { claimForChunk, deleteRows, resetValidationCounters, transition } from '../store/batch.store.js';
 import { emptyFileRejection, FileRejection } from '../pipeline/errors.js';
 import { type ClassifiedChunkRow, classifyChunk } from './classify-chunk.js';
 import { markDuplicates } from './duplicates.js';
@@ -31,14 +32,9 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
   // A job runs again after its worker died (BullMQ stalled-job retry): start from a clean batch.
   // Only a VALIDATING batch is validated; anything else (failed, canceled, a finished retry) is left alone.
   const reset = await db.transaction(async (tx) => {
-    const [row] = await tx.query<{ status: string }>('select status from upload_batch where id = $1', [batchId]);
-    if (row?.status !== UploadBatchStatus.VALIDATING) return false;
-    await tx.execute('delete from batch_row where batch_id = $1', [batchId]);
-    await tx.execute(
-      `update upload_batch set total_rows = 0, processed_rows = 0, additions = 0, replacements = 0, unchanged = 0, skipped = 0,
-          invalid = 0, warnings = 0, issue_counts = null where id = $1`,
-      [batchId],
-    );
+    if (!(await claimForChunk(tx, batchId, 'VALIDATING'))) return false;
+    await deleteRows(tx, batchId);
+    await resetValidationCounters(tx, batchId);
     return true;
   });
   if (!reset) {
@@ -63,6 +59,8 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
       // Not durable: a crash mid-validation ends the batch FAILED (or a retry starts over), so no commit needs to wait for the disk.
       const classified = await db.transaction(
         async (tx) => {
+          // Canceled (or failed) meanwhile: stop here, writing nothing more.
+          if (!(await claimForChunk(tx, batchId, 'VALIDATING'))) throw new BatchMovedOn();
           const out = await classifyChunk(tx, platformId, packed);
           await persistChunk(tx, batchId, out);
           return out;
@@ -82,21 +80,21 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     if (duplicates.sample.length > 0) {
       services.pubsub.publish(problemRowsTopic(batchId), { kind: 'rows', rows: duplicates.sample, revisits: true } satisfies ProblemRowsMessage);
     }
-    await db.transaction(async (tx) => {
+    const validated = await db.transaction(async (tx) => {
+      if (!(await claimForChunk(tx, batchId, 'VALIDATING'))) return false;
       await recountBatch(tx, batchId);
-      await tx.execute(`update upload_batch set status = $1, validated_at = $2, updated_at = $2 where id = $3 and status = $4`, [
-        UploadBatchStatus.VALIDATED,
-        new Date(),
-        batchId,
-        UploadBatchStatus.VALIDATING,
-      ]);
+      const now = new Date();
+      return (await transition(tx, batchId, 'validate', { now, set: { validated_at: now } })) !== null;
     });
+    if (!validated) throw new BatchMovedOn();
     log.info(
       { rows: stored, duplicates: duplicates.marked, ms: Date.now() - started, storedMs, waitedMs: Math.round(waitedMs) },
       'batch validated',
     );
   } catch (err) {
-    if (err instanceof FileRejection) {
+    if (err instanceof BatchMovedOn) {
+      log.info({ ms: Date.now() - started }, 'validation stopped: the batch is no longer VALIDATING (canceled)');
+    } else if (err instanceof FileRejection) {
       await rejectBatch(services, batchId, err);
       log.info({ code: err.code, ms: Date.now() - started }, 'file rejected');
     } else {
@@ -125,40 +123,44 @@ function publishProblems(services: Services, batchId: string, rows: ClassifiedCh
         current_email: r.currentEmail,
         change: r.change,
         issues: JSON.stringify(r.issues),
-        apply_status: r.change === 'ADD' || r.change === 'REPLACE' ? 'PENDING' : 'NOT_APPLICABLE',
+        apply_status: initialApplyStatus(r.change),
       }),
     );
   }
   if (problems.length > 0) services.pubsub.publish(problemRowsTopic(batchId), { kind: 'rows', rows: problems } satisfies ProblemRowsMessage);
 }
 
-/** Ends a batch as REJECTED with its file error; nothing of its rows is kept. */
+/** The batch left VALIDATING under the job (a cancel won the race): the job stops without writing. */
+class BatchMovedOn extends Error {}
+
+/** Ends a VALIDATING batch as REJECTED with its file error; nothing of its rows is kept. */
 export async function rejectBatch(services: Services, batchId: string, err: FileRejection): Promise<void> {
   await services.db.transaction(async (tx) => {
-    await tx.execute('delete from batch_row where batch_id = $1', [batchId]);
-    await tx.execute(
-      `update upload_batch set status = 'REJECTED', file_error_code = $1, file_error_message = $2, file_error_line = $3,
-          file_error_missing = $4, file_error_found = $5, total_rows = 0, processed_rows = 0, additions = 0, replacements = 0,
-          unchanged = 0, skipped = 0, invalid = 0, warnings = 0, updated_at = $6
-        where id = $7`,
-      [
-        err.code,
-        err.message,
-        err.line ?? null,
-        err.missingHeaders ? JSON.stringify(err.missingHeaders) : null,
-        err.foundHeaders ? JSON.stringify(err.foundHeaders) : null,
-        new Date(),
-        batchId,
-      ],
-    );
+    const moved = await transition(tx, batchId, 'reject', {
+      set: {
+        file_error_code: err.code,
+        file_error_message: err.message,
+        file_error_line: err.line ?? null,
+        file_error_missing: err.missingHeaders ? JSON.stringify(err.missingHeaders) : null,
+        file_error_found: err.foundHeaders ? JSON.stringify(err.foundHeaders) : null,
+        total_rows: 0,
+        processed_rows: 0,
+        additions: 0,
+        replacements: 0,
+        unchanged: 0,
+        skipped: 0,
+        invalid: 0,
+        warnings: 0,
+      },
+    });
+    // Only the winner of the guarded statement deletes: a canceled batch keeps its rows until retention.
+    if (moved) await deleteRows(tx, batchId);
   });
 }
 
-/** Ends a batch as FAILED with a message for the user. */
-export async function failBatch(services: Services, batchId: string, message: string): Promise<void> {
-  await services.db.execute(`update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2 where id = $3`, [
-    message,
-    new Date(),
-    batchId,
-  ]);
+/** Ends a batch a job was working on as FAILED with a message for the user (a no-op if it moved on). */
+export async function failBatch(services: Services, batchId: string, message: string): Promise<boolean> {
+  const moved = await transition(services.db, batchId, 'fail', { set: { failure_message: message } });
+  if (!moved) services.logger.info({ batchId }, 'not failed: the batch is no longer being worked on');
+  return moved !== null;
 }

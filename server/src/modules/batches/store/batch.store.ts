@@ -1,0 +1,215 @@
+import type { SqlDatabase, SqlTx, SqlValue } from '../../../db/sql.js';
+import { BATCH_COLUMNS, type BatchRecord } from '../batch.mapper.js';
+import type { BatchStatus } from '../lifecycle/batch-status.js';
+import { type BatchAction, PURGEABLE_STATUSES, TRANSITIONS } from '../lifecycle/transitions.js';
+
+/**
+ * The owner of `upload_batch`: every write of a batch's own columns happens
+ * here. (Its rows, `batch_row`, are written by the validation and apply stages
+ * listed in ARCHITECTURE.md, always inside a transaction that first takes the
+ * batch through this store.) A status changes only through {@link transition}:
+ * one guarded statement whose trigger records the history entry.
+ */
+
+type Executor = SqlDatabase | SqlTx;
+
+/** Columns a transition may set in the same statement as the status. */
+export type TransitionColumns = Partial<
+  Record<
+    | 'confirmed_at'
+    | 'confirmed_by'
+    | 'validated_at'
+    | 'completed_at'
+    | 'failure_message'
+    | 'file_error_code'
+    | 'file_error_message'
+    | 'file_error_line'
+    | 'file_error_missing'
+    | 'file_error_found'
+    | 'total_rows'
+    | 'processed_rows'
+    | 'additions'
+    | 'replacements'
+    | 'unchanged'
+    | 'skipped'
+    | 'invalid'
+    | 'warnings',
+    SqlValue
+  >
+>;
+
+export interface TransitionOptions {
+  /** Who: a user's email or an API key's prefix; null (the default) for the system. */
+  actor?: string | null;
+  note?: string | null;
+  /** Only a batch of this platform moves (user actions). */
+  platformId?: string;
+  /** Only a batch whose `expires_at` is after this moves (confirm cannot revive an expired batch). */
+  notExpiredAt?: Date;
+  /** Only a batch that expired before this moves (the expiry sweep). */
+  expiredAt?: Date;
+  set?: TransitionColumns;
+  now?: Date;
+}
+
+/**
+ * Moves a batch by `action` if its status is one the transitions table allows,
+ * in one statement (`update … where status in (…) returning …`); the history
+ * trigger records it in that statement. Returns the batch as it is now, or null
+ * when the guard failed (another change won, or the status never allowed it).
+ */
+export async function transition(
+  db: Executor,
+  batchId: string,
+  action: BatchAction,
+  options: TransitionOptions = {},
+): Promise<BatchRecord | null> {
+  const { from, to } = TRANSITIONS[action];
+  const now = options.now ?? new Date();
+  const params: SqlValue[] = [to, options.actor ?? null, options.note ?? null, now, batchId];
+  const sets = ['status = $1', 'status_actor = $2', 'status_note = $3', 'updated_at = $4'];
+  for (const [column, value] of Object.entries(options.set ?? {})) {
+    params.push(value as SqlValue);
+    sets.push(`${column} = $${params.length}`);
+  }
+  const statuses = (from as readonly BatchStatus[]).map((s) => {
+    params.push(s);
+    return `$${params.length}`;
+  });
+  const where = [`id = $5`, `status in (${statuses.join(', ')})`];
+  if (options.platformId !== undefined) {
+    params.push(options.platformId);
+    where.push(`platform_id = $${params.length}`);
+  }
+  if (options.notExpiredAt) {
+    params.push(options.notExpiredAt);
+    where.push(`expires_at > $${params.length}`);
+  }
+  if (options.expiredAt) {
+    params.push(options.expiredAt);
+    where.push(`expires_at <= $${params.length}`);
+  }
+  const [row] = await db.query<BatchRecord>(
+    `update upload_batch set ${sets.join(', ')} where ${where.join(' and ')} returning ${BATCH_COLUMNS}`,
+    params,
+  );
+  return row ?? null;
+}
+
+export interface NewBatch {
+  id: string;
+  platformId: string;
+  filename: string | null;
+  idempotencyKey: string | null;
+  createdBy: string;
+  actor: string;
+  now: Date;
+  expiresAt: Date;
+}
+
+/** Creates a batch AWAITING_UPLOAD (its first history entry comes with it). */
+export async function insertBatch(db: Executor, b: NewBatch): Promise<void> {
+  await db.execute(
+    `insert into upload_batch (id, platform_id, status, status_actor, filename, idempotency_key, created_by, created_at, updated_at, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`,
+    [b.id, b.platformId, 'AWAITING_UPLOAD' satisfies BatchStatus, b.actor, b.filename, b.idempotencyKey, b.createdBy, b.now, b.expiresAt],
+  );
+}
+
+/** What the upload route learnt while the bytes came in (size, line count: the row estimate). */
+export async function recordUpload(db: Executor, batchId: string, bytes: number, estimatedRows: number): Promise<void> {
+  await db.execute('update upload_batch set upload_bytes = $1, estimated_rows = $2, updated_at = $3 where id = $4', [
+    bytes,
+    estimatedRows,
+    new Date(),
+    batchId,
+  ]);
+}
+
+/**
+ * Marks a batch as touched by a job chunk if it is still `status`, and takes its
+ * row lock (PostgreSQL) so chunks of one batch run one after the other. False
+ * when the batch moved on (canceled, failed): the job stops without writing.
+ */
+export async function claimForChunk(tx: SqlTx, batchId: string, status: BatchStatus, now = new Date()): Promise<boolean> {
+  return (await tx.execute('update upload_batch set updated_at = $1 where id = $2 and status = $3', [now, batchId, status])) === 1;
+}
+
+/** Zeroes the counters a validation run fills (a retried run starts over). */
+export async function resetValidationCounters(tx: SqlTx, batchId: string): Promise<void> {
+  await tx.execute(
+    `update upload_batch set total_rows = 0, processed_rows = 0, additions = 0, replacements = 0, unchanged = 0, skipped = 0,
+        invalid = 0, warnings = 0, issue_counts = null, row_histogram = null where id = $1`,
+    [batchId],
+  );
+}
+
+/** Adds one apply chunk's outcome to the counters. */
+export async function addApplyCounts(
+  tx: SqlTx,
+  batchId: string,
+  counts: { applied: number; conflicts: number; failed: number },
+  now: Date,
+): Promise<void> {
+  await tx.execute(
+    'update upload_batch set applied = applied + $1, conflicts = conflicts + $2, failed = failed + $3, updated_at = $4 where id = $5',
+    [counts.applied, counts.conflicts, counts.failed, now, batchId],
+  );
+}
+
+/** Rows of `batch_row` go with their batch when it is rejected, expires, or is purged. */
+export async function deleteRows(tx: SqlTx, batchId: string): Promise<number> {
+  return tx.execute('delete from batch_row where batch_id = $1', [batchId]);
+}
+
+/**
+ * Ended batches (REJECTED, FAILED, CANCELED, DECLINED, EXPIRED) last changed
+ * before `before` whose rows are still there: at most `limit` ids, oldest first.
+ */
+export async function purgeableBatches(db: Executor, before: Date, limit: number): Promise<string[]> {
+  const marks = PURGEABLE_STATUSES.map((_, i) => `$${i + 3}`).join(', ');
+  const rows = await db.query<{ id: string }>(
+    `select id from upload_batch where status in (${marks}) and updated_at < $1 and rows_purged_at is null order by updated_at limit $2`,
+    [before, limit, ...PURGEABLE_STATUSES],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Deletes an ended batch's rows (the batch and its history stay) if it is still purgeable. */
+export async function purgeRows(tx: SqlTx, batchId: string, now: Date): Promise<number> {
+  const marks = PURGEABLE_STATUSES.map((_, i) => `$${i + 3}`).join(', ');
+  const won = await tx.execute(
+    `update upload_batch set rows_purged_at = $1 where id = $2 and rows_purged_at is null and status in (${marks})`,
+    [now, batchId, ...PURGEABLE_STATUSES],
+  );
+  return won === 1 ? deleteRows(tx, batchId) : 0;
+}
+
+/** Batches a restart must look at: those a job was working on. */
+export async function batchesIn(db: Executor, status: BatchStatus): Promise<string[]> {
+  const rows = await db.query<{ id: string }>('select id from upload_batch where status = $1', [status]);
+  return rows.map((r) => r.id);
+}
+
+/** Batches past their expiry date that can still expire (the sweep then expires each with a guarded statement). */
+export async function expiredCandidates(db: Executor, now: Date, limit: number): Promise<string[]> {
+  const from = TRANSITIONS.expire.from as readonly BatchStatus[];
+  const marks = from.map((_, i) => `$${i + 3}`).join(', ');
+  const rows = await db.query<{ id: string }>(
+    `select id from upload_batch where status in (${marks}) and expires_at <= $1 order by expires_at limit $2`,
+    [now, limit, ...from],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** One history entry, oldest first. */
+export interface TransitionRecord {
+  status: string;
+  at: Date | number;
+  actor: string | null;
+  note: string | null;
+}
+
+export async function listTransitions(db: Executor, batchId: string): Promise<TransitionRecord[]> {
+  return db.query<TransitionRecord>('select status, at, actor, note from batch_transition where batch_id = $1 order by seq', [batchId]);
+}
