@@ -51,6 +51,10 @@ const Schema = z.object({
   VALIDATION_CHUNK_ROWS: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /** Rows per apply transaction. */
   APPLY_CHUNK_ROWS: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Runs of one apply job (the first and its retries after an internal error) before the batch ends FAILED. */
+  APPLY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(6),
+  /** Delay before retry n of an apply is n times this (at most a minute). */
+  APPLY_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Where uploads wait for validation; remove-safe (files are deleted once validated). */
   UPLOAD_DIR: z.string().default('./data/uploads'),
   /** Secret for signed download links; generated per process when unset (links then die with it). */

@@ -7,9 +7,6 @@ import { failBatch, type ValidatePayload, validateUpload } from './validation/va
 
 export const EXPIRE_JOB = 'batch.expire';
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
-const APPLY_RETRY_MS = 2_000;
-/** Attempts of one apply (the first run and its retries) before the batch ends FAILED. */
-export const APPLY_MAX_ATTEMPTS = 6;
 /** Batches one sweep expires or purges at most (the next sweep takes the rest). */
 const SWEEP_LIMIT = 500;
 
@@ -26,7 +23,7 @@ export function registerBatchJobs(services: Services): void {
       await applyBatch(services, p);
     } catch (err) {
       // A lost connection or a busy database: try again (each chunk is all-or-nothing), a bounded number of times.
-      if (attempt >= APPLY_MAX_ATTEMPTS) {
+      if (attempt >= services.env.APPLY_MAX_ATTEMPTS) {
         logger.error({ err, batchId: p.batchId, attempt }, 'apply failed; giving up');
         await failBatch(services, p.batchId, APPLY_GAVE_UP_MESSAGE);
         await publishBatch(services, p.batchId);
@@ -36,7 +33,7 @@ export function registerBatchJobs(services: Services): void {
       await jobs.enqueue(
         APPLY_JOB,
         { batchId: p.batchId, attempt },
-        { delayMs: Math.min(APPLY_RETRY_MS * attempt, 60_000), jobId: `apply:${p.batchId}:retry:${attempt}` },
+        { delayMs: Math.min(services.env.APPLY_RETRY_BASE_MS * attempt, 60_000), jobId: `apply:${p.batchId}:retry:${attempt}` },
       );
     }
   });
