@@ -249,6 +249,18 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: the collection flow of an ad
     const batch = await getBatch(t.url, { apiKey: platform.apiKey }, id);
     expect(batch?.status).toBe('COMPLETED');
     expect(batch?.summary.applied).toBe(6);
+
+    // The history: every step, who took it (the admin's email; the system for its own steps).
+    const timeline = page.getByRole('region', { name: 'History' });
+    await timeline.locator('.timeline-entry').nth(4).waitFor();
+    const entries = await timeline.locator('.timeline-entry').allTextContents();
+    expect(entries).toHaveLength(5);
+    const expected = ['Awaiting upload', 'Validating', 'Ready to review', 'Applying', 'Completed'];
+    entries.forEach((entry, i) => expect(entry).toContain(expected[i]));
+    for (const i of [0, 1, 3]) expect(entries[i]).toContain(`by ${platform.admin.email}`);
+    for (const i of [2, 4]) expect(entries[i]).toContain('by Comms Center');
+    await timeline.scrollIntoViewIfNeeded();
+    await shot(page, '10b-history', false);
   });
 
   it('reloads a batch deep link from the server (SPA fallback), filters included', async () => {

@@ -106,6 +106,17 @@ export const BatchQuery = graphql(
   [BatchFields],
 );
 
+/** The batch's status changes, oldest first (read again when its status moves). */
+export const BatchHistoryQuery = graphql(`
+  query BatchHistory($id: ID!) {
+    uploadBatch(id: $id) {
+      id
+      history { status at by note }
+    }
+  }
+`);
+export type BatchTransition = NonNullable<ResultOf<typeof BatchHistoryQuery>['uploadBatch']>['history'][number];
+
 export const BatchRowsQuery = graphql(
   `
   query BatchRows($id: ID!, $first: Int!, $after: String, $filter: BatchRowFilter) {

@@ -184,6 +184,9 @@ export const en = {
 
   'batch.title': 'Upload',
   'batch.created': 'created {at}',
+  'history.title': 'History',
+  'history.by': 'by {who}',
+  'history.bySystem': 'by Comms Center',
   'batch.expires': 'expires {at} unless confirmed',
   'batch.backToList': 'All uploads',
   'batch.cancel': 'Cancel this upload',

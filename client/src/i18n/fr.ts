@@ -184,6 +184,9 @@ export const fr: Messages = {
 
   'batch.title': 'Import',
   'batch.created': 'créé le {at}',
+  'history.title': 'Historique',
+  'history.by': 'par {who}',
+  'history.bySystem': 'par Comms Center',
   'batch.expires': 'expire le {at} s’il n’est pas confirmé',
   'batch.backToList': 'Tous les imports',
   'batch.cancel': 'Annuler cet import',

@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
+import { BatchTimeline } from '../components/batch/BatchTimeline';
 import { ConfirmSection as Confirm } from '../components/batch/Confirm';
 import { FileErrorPanel } from '../components/batch/FileErrorPanel';
 import { ApplyProgress, ValidationProgress } from '../components/batch/Progress';
@@ -154,6 +155,7 @@ export function BatchPage({ id }: { id: string }) {
       {reviewable ? <SummaryCards batch={batch} /> : null}
       {batch.status === 'VALIDATED' ? <Confirm batch={batch} onConfirmed={onConfirmed} /> : null}
       {reviewable ? <RowsExplorer batch={batch} showApply={applied} /> : null}
+      <BatchTimeline id={batch.id} status={batch.status} />
     </>
   );
 }
