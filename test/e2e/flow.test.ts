@@ -256,7 +256,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: the collection flow of an ad
     const entries = await timeline.locator('.timeline-entry').allTextContents();
     expect(entries).toHaveLength(5);
     const expected = ['Awaiting upload', 'Validating', 'Ready to review', 'Applying', 'Completed'];
-    entries.forEach((entry, i) => expect(entry).toContain(expected[i]));
+    for (const [i, status] of expected.entries()) expect(entries[i]).toContain(status);
     for (const i of [0, 1, 3]) expect(entries[i]).toContain(`by ${platform.admin.email}`);
     for (const i of [2, 4]) expect(entries[i]).toContain('by Comms Center');
     await timeline.scrollIntoViewIfNeeded();
