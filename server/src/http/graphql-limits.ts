@@ -1,12 +1,13 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
 import type { Env } from '../config/env.js';
+import { apiError, type ErrorCode } from '../graphql/errors.js';
 import { graphqlRuntime } from './graphql-runtime.js';
 
 const { GraphQLError: GraphQLErrorClass, parse, specifiedRules, validate } = graphqlRuntime;
 
 /** The `extensions.code` of every request refused by a size or shape limit. */
-export const LIMIT_CODE = 'QUERY_LIMIT_EXCEEDED';
+export const LIMIT_CODE = 'QUERY_LIMIT_EXCEEDED' satisfies ErrorCode;
 
 /** Which limit a refused request crossed (`extensions.limit`). */
 export type LimitKind = 'depth' | 'cost' | 'aliases' | 'directives' | 'tokens';
@@ -48,9 +49,7 @@ const ADVICE: Record<LimitKind, string> = {
 /** A refusal that says which limit, its value, and what to do; the same on HTTP and graphql-ws. */
 export function limitError(limit: LimitKind, max: number, found?: number): GraphQLError {
   const measured = found === undefined ? '' : ` (this request: ${found})`;
-  return new GraphQLErrorClass(`This request exceeds the ${WHAT[limit]} limit of ${max}${measured}. ${ADVICE[limit]}`, {
-    extensions: { code: LIMIT_CODE, limit, max },
-  });
+  return apiError(LIMIT_CODE, `This request exceeds the ${WHAT[limit]} limit of ${max}${measured}. ${ADVICE[limit]}`, { limit, max });
 }
 
 // graphql-armor reports "Syntax Error: Query depth limit of 8 exceeded, found 10." We keep the number
@@ -120,7 +119,7 @@ export function prepareOperation(
   } catch (err) {
     if (err instanceof GraphQLErrorClass) {
       if (isTokenLimitError(err.message)) return { errors: [limitError('tokens', limits.maxTokens)] };
-      return { errors: [new GraphQLErrorClass(err.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+      return { errors: [apiError('GRAPHQL_PARSE_FAILED', err.message)] };
     }
     throw err;
   }
@@ -128,7 +127,7 @@ export function prepareOperation(
   if (errors.length > 0) {
     return {
       errors: errors.map((e) =>
-        e.extensions?.code === LIMIT_CODE ? e : new GraphQLErrorClass(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        e.extensions?.code === LIMIT_CODE ? e : apiError('GRAPHQL_VALIDATION_FAILED', e.message),
       ),
     };
   }

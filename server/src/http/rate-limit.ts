@@ -3,14 +3,15 @@ import type { DocumentNode, FragmentDefinitionNode, GraphQLError, OperationDefin
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Env } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { apiError, type ErrorCode } from '../graphql/errors.js';
 import { Role } from '../modules/auth/dashboard-user.entity.js';
 import type { Principal } from '../modules/auth/principal.js';
 import { graphqlRuntime } from './graphql-runtime.js';
 
-const { GraphQLError: GraphQLErrorClass, Kind } = graphqlRuntime;
+const { Kind } = graphqlRuntime;
 
 /** The `extensions.code` (GraphQL) and `error.code` (plain HTTP) of a request refused by a rate limit. */
-export const RATE_LIMITED = 'RATE_LIMITED';
+export const RATE_LIMITED = 'RATE_LIMITED' satisfies ErrorCode;
 
 /** The mutation whose calls are counted per platform. */
 const BATCH_CREATE_FIELD = 'createUploadBatch';
@@ -120,12 +121,9 @@ export async function batchCreateWait(
 
 /** The GraphQL error of a refused batch creation; `http` adds the 429 status and Retry-After for Apollo. */
 export function batchRateLimitedError(limiters: RateLimiters, waitSeconds: number, http: boolean): GraphQLError {
-  return new GraphQLErrorClass(batchLimitedMessage(limiters.env, waitSeconds), {
-    extensions: {
-      code: RATE_LIMITED,
-      retryAfterSeconds: waitSeconds,
-      ...(http ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(waitSeconds)]]) } } : {}),
-    },
+  return apiError(RATE_LIMITED, batchLimitedMessage(limiters.env, waitSeconds), {
+    retryAfterSeconds: waitSeconds,
+    ...(http ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(waitSeconds)]]) } } : {}),
   });
 }
 

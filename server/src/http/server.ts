@@ -9,7 +9,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.js';
-import { unauthenticated } from '../graphql/errors.js';
+import { internalError, isApiError, unauthenticated } from '../graphql/errors.js';
 import { resolvePrincipal } from '../modules/auth/auth.service.js';
 import type { Principal } from '../modules/auth/principal.js';
 import type { Services } from '../services.js';
@@ -81,6 +81,19 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
           document: prepared.document,
           operationName: payload.operationName,
           variableValues: payload.variables,
+        };
+      },
+      // Resolver errors reach a socket the way they reach HTTP: an API error as raised, anything
+      // else as "Internal server error" (its cause goes to the log, never to the client).
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return {
+          ...result,
+          errors: result.errors.map((error) => {
+            if (isApiError(error)) return error.toJSON();
+            logger.error({ err: error }, 'unexpected GraphQL error (graphql-ws)');
+            return internalError().toJSON();
+          }),
         };
       },
       context: (ctx): GraphQLContext => {

@@ -2,7 +2,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Env } from '../config/env.js';
 import type { Logger } from '../logger.js';
-import { createPubSubBus, type PubSubBus } from './pubsub.js';
+import { createPubSubBus, type PubSubBus, type Topic, topic } from './pubsub.js';
 
 const DATE_TAG = '$date';
 
@@ -47,10 +47,10 @@ export function createBus(env: Env, logger: Logger): PubSubBus {
   const bus = createPubSubBus(eventTarget, async () => {
     await Promise.all([publishClient, subscribeClient].map((c) => c.quit().catch(() => c.disconnect())));
   });
-  const channel = (topic: string) => `${env.REDIS_PREFIX}:${topic}`;
+  const channel = <T>(t: Topic<T>): Topic<T> => topic(`${env.REDIS_PREFIX}:${t.name}`);
   return {
-    publish: (topic, payload) => bus.publish(channel(topic), payload),
-    subscribe: (topic) => bus.subscribe(channel(topic)),
+    publish: (t, payload) => bus.publish(channel(t), payload),
+    subscribe: (t) => bus.subscribe(channel(t)),
     close: () => bus.close(),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPubSubBus } from './pubsub.js';
+import { createPubSubBus, topic } from './pubsub.js';
 
 describe('in-memory pub/sub', () => {
   it('serves 50 subscribers of one topic without a listener-leak warning', async () => {
@@ -8,11 +8,12 @@ describe('in-memory pub/sub', () => {
     process.on('warning', onWarning);
     try {
       const bus = createPubSubBus();
-      const subscribers = Array.from({ length: 50 }, () => bus.subscribe('batch:ub_1'));
+      const numbers = topic<{ n: number }>('batch:ub_1');
+      const subscribers = Array.from({ length: 50 }, () => bus.subscribe(numbers));
       // A subscription listens from its first pull.
       const received = subscribers.map((s) => s.next());
       await new Promise((resolve) => setImmediate(resolve));
-      bus.publish('batch:ub_1', { n: 1 });
+      bus.publish(numbers, { n: 1 });
       expect((await Promise.all(received)).map((r) => r.value)).toEqual(Array.from({ length: 50 }, () => ({ n: 1 })));
       await Promise.all(subscribers.map((s) => s.return?.()));
       await new Promise((resolve) => setImmediate(resolve));

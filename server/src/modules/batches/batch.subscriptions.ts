@@ -23,7 +23,7 @@ const MAX_QUEUED_ROWS = 10_000;
  */
 export async function* batchUpdates(services: Services, platformId: string, batchId: string): AsyncGenerator<UploadBatchType> {
   // Subscribe before reading so no change between the read and the subscription is lost.
-  const source = services.pubsub.subscribe(batchTopic(batchId)) as AsyncIterator<UploadBatchType>;
+  const source = services.pubsub.subscribe(batchTopic(batchId));
   try {
     const initial = await findBatch(services.db, platformId, batchId);
     if (!initial) throw notFound('Upload batch');
@@ -60,7 +60,7 @@ export async function* batchUpdates(services: Services, platformId: string, batc
  * the first 1,000 found so far first. Ends when validation ends.
  */
 export async function* problemRowLists(services: Services, platformId: string, batchId: string): AsyncGenerator<BatchRowType[]> {
-  const source = services.pubsub.subscribe(problemRowsTopic(batchId)) as AsyncIterator<ProblemRowsMessage>;
+  const source = services.pubsub.subscribe(problemRowsTopic(batchId));
   const queue: BatchRowType[] = [];
   let done = false;
   let wake: (() => void) | undefined;

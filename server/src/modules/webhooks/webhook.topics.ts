@@ -1,7 +1,8 @@
+import { topic } from '../../pubsub/pubsub.js';
 import type { Services } from '../../services.js';
 
 /** Pub/sub topic that wakes the delivery worker (every instance, through the PubSubBus seam). */
-export const WEBHOOK_NUDGE_TOPIC = 'webhooks:nudge';
+export const WEBHOOK_NUDGE_TOPIC = topic<Record<string, never>>('webhooks:nudge');
 
 /**
  * Wakes the delivery worker now instead of at its next poll. Call it after a
