@@ -38,7 +38,7 @@ describe('internal errors are masked on both transports', () => {
   it('graphql-ws: the same answer, not the database error', async () => {
     const client = wsClient(t.wsUrl, auth);
     try {
-      const first = await new Promise<{ errors?: unknown[] }>((resolve, reject) => {
+      const first = await new Promise<{ errors?: readonly unknown[] }>((resolve, reject) => {
         client.subscribe({ query: SUBSCRIPTION, variables: { id: batchId } }, { next: resolve, error: reject, complete: () => undefined });
       });
       expect(first.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -14,14 +14,9 @@ import type { Auth } from './graphql.js';
  * (restart, faults, corpus): the test process is the only observer that survives a SIGKILL.
  */
 
-/** Polls a condition (read straight from the database, or from a test double) until it holds. */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition', intervalMs = 5): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what} not reached`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+import { until } from './poll.js';
+
+export { until };
 
 /**
  * What a user checks after an apply that survived a crash: one event per applied row, each row's
@@ -214,18 +209,21 @@ export function holdUpload(uploadUrl: string, authorization: string, firstPart: 
  * kept-alive socket just as the next poll reuses it.
  */
 export async function settle(url: string, auth: Auth, id: string, statuses: string[], timeoutMs = 240_000): Promise<Batch> {
-  const end = Date.now() + timeoutMs;
   let resets = 0;
-  for (;;) {
-    let batch: Batch | null = null;
-    try {
-      batch = await getBatch(url, auth, id);
-    } catch (err) {
-      // fetch reports a dropped connection as a TypeError; anything else (a GraphQL error) is real.
-      if (!(err instanceof TypeError) || ++resets > 5) throw err;
-    }
-    if (batch && statuses.includes(batch.status)) return batch;
-    if (Date.now() > end) throw new Error(`batch ${id} stayed ${batch?.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const seen: { batch: Batch | null } = { batch: null };
+  await until(
+    async () => {
+      try {
+        seen.batch = await getBatch(url, auth, id);
+      } catch (err) {
+        // fetch reports a dropped connection as a TypeError; anything else (a GraphQL error) is real.
+        if (!(err instanceof TypeError) || ++resets > 5) throw err;
+      }
+      return seen.batch !== null && statuses.includes(seen.batch.status);
+    },
+    timeoutMs,
+    `batch ${id} in ${statuses.join('|')}`,
+    100,
+  );
+  return seen.batch as Batch;
 }

@@ -1,5 +1,6 @@
 import type { Auth } from './graphql.js';
 import { gqlData } from './graphql.js';
+import { until } from './poll.js';
 
 export const BATCH_FIELDS = `id status filename createdAt
   fileError { code message line missingHeaders foundHeaders }
@@ -69,13 +70,17 @@ export async function getBatch(url: string, auth: Auth, id: string): Promise<Bat
 
 /** Polls until the batch reaches one of `statuses` (subscriptions have their own tests). */
 export async function waitForStatus(url: string, auth: Auth, id: string, statuses: string[], timeoutMs = 60_000): Promise<Batch> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const b = await getBatch(url, auth, id);
-    if (b && statuses.includes(b.status)) return b;
-    if (Date.now() > end) throw new Error(`batch ${id} stayed ${b?.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const seen: { batch: Batch | null } = { batch: null };
+  await until(
+    async () => {
+      seen.batch = await getBatch(url, auth, id);
+      return seen.batch !== null && statuses.includes(seen.batch.status);
+    },
+    timeoutMs,
+    `batch ${id} in ${statuses.join('|')}`,
+    50,
+  );
+  return seen.batch as Batch;
 }
 
 /** Uploads a file into a new batch and waits for validation to end. */

@@ -58,6 +58,28 @@ describe.each(TEST_DIALECTS)('SqlDatabase on %s', (dialect) => {
     ]);
   });
 
+  it('returns rows the same from both drivers: times as Date, booleans as boolean, counts as number', async () => {
+    const t = sqlTypes(dialect);
+    await db.execute(`create table seam_kinds (id ${t.id} primary key, enabled ${t.bool} not null, seen_at ${t.time}, n ${t.bigint})`);
+    const at = new Date('2026-03-04T05:06:07.890Z');
+    await db.transaction((tx) =>
+      tx.insertMany('seam_kinds', ['id', 'enabled', 'seen_at', 'n'], [
+        ['a', true, at, 1],
+        ['b', false, null, 2],
+      ]),
+    );
+    const rows = await db.query<{ id: string; enabled: unknown; seen_at: unknown }>('select id, enabled, seen_at from seam_kinds order by id');
+    expect(rows).toEqual([
+      { id: 'a', enabled: true, seen_at: at },
+      { id: 'b', enabled: false, seen_at: null },
+    ]);
+    expect(rows[0].seen_at).toBeInstanceOf(Date);
+    const [agg] = await db.query<{ rows: unknown; total: unknown }>('select count(*) as rows, sum(n) as total from seam_kinds');
+    expect(agg).toEqual({ rows: 2, total: 3 });
+    const [returned] = await db.query<{ seen_at: unknown }>('update seam_kinds set seen_at = $1 where id = $2 returning seen_at', [at, 'b']);
+    expect(returned.seen_at).toEqual(at);
+  });
+
   it('insertMany honours an on-conflict clause', async () => {
     await db.transaction((tx) =>
       tx.insertMany(

@@ -1,6 +1,18 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import pg from 'pg';
+import { SQLITE_BOOLEAN_COLUMNS } from './migrations/sql-types.js';
+import type { Sql } from 'sql-template-tag';
+
+const pgTypes = pg.types;
+
+/**
+ * A statement written with the `sql` tag (sql-template-tag): values interpolated
+ * as bound parameters, `join`/`raw` for lists and fragments, numbered `$1…` for us.
+ * Long statements read better this way than with hand-numbered placeholders.
+ */
+export { default as sql, empty, join, raw, Sql } from 'sql-template-tag';
 
 /** A value a bulk statement can bind: dialects differ on booleans and dates, the seam hides it. */
 export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | null;
@@ -23,8 +35,12 @@ export interface TransactionOptions {
  * both dialects (SQLite reads them as numbered parameters).
  */
 export interface SqlTx {
-  query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]>;
-  execute(sql: string, params?: SqlParam[]): Promise<number>;
+  /**
+   * Rows come out the same from both drivers: time columns as `Date`, booleans as
+   * `boolean`, counts and sums as `number` (see {@link normalizeSqliteRows} and {@link PG_TYPES}).
+   */
+  query<T = Record<string, unknown>>(sql: string | Sql, params?: SqlParam[]): Promise<T[]>;
+  execute(sql: string | Sql, params?: SqlParam[]): Promise<number>;
   /** A multi-row insert of `rows` (each an array in `columns` order), chunked to the dialect's limits. */
   insertMany(table: string, columns: string[], rows: SqlValue[][], onConflict?: string): Promise<void>;
   /**
@@ -62,6 +78,11 @@ export interface SqlDatabase extends Omit<SqlTx, 'insertMany'> {
   analyze(table: string): Promise<void>;
 }
 
+/** The text and parameters of a plain statement or of a tagged one. */
+function statement(sqlText: string | Sql, params: SqlParam[] = []): [string, SqlParam[]] {
+  return typeof sqlText === 'string' ? [sqlText, params] : [sqlText.text, sqlText.values as SqlParam[]];
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: knex's client type does not expose its pool API
 type KnexClient = any;
 
@@ -92,6 +113,7 @@ interface BetterSqlite {
     all(...params: unknown[]): unknown[];
     get(...params: unknown[]): unknown;
     run(...params: unknown[]): { changes: number };
+    columns(): Array<{ name: string; column: string | null; type: string | null }>;
     reader: boolean;
   };
   inTransaction: boolean;
@@ -129,7 +151,38 @@ const sqliteFragments: SqlFragments = {
   asciiSlice: (n, start, length) => `cast(substr($${n}, ${start}, ${length}) as text)`,
 };
 
-type PreparedCache = Map<string, { stmt: ReturnType<BetterSqlite['prepare']>; order: number[] }>;
+/**
+ * SQLite keeps times as epoch milliseconds (declared `datetime`) and booleans as 0/1, so a
+ * statement's result columns are typed once, when it is prepared, from their declared types:
+ * a `datetime` column becomes a Date; a column declared with the dialect's boolean type
+ * (`SQLITE_BOOLEAN_COLUMNS`: SQLite has none, `integer` stands in) becomes a boolean.
+ */
+type Conversion = { name: string; to: 'date' | 'boolean' };
+
+function conversionsOf(stmt: ReturnType<BetterSqlite['prepare']>): Conversion[] {
+  if (!stmt.reader) return [];
+  const out: Conversion[] = [];
+  for (const c of stmt.columns()) {
+    if (c.type?.toLowerCase() === 'datetime') out.push({ name: c.name, to: 'date' });
+    else if (c.column && SQLITE_BOOLEAN_COLUMNS.has(c.column)) out.push({ name: c.name, to: 'boolean' });
+  }
+  return out;
+}
+
+/** Applies a statement's conversions to its rows, in place. */
+export function normalizeSqliteRows(rows: unknown[], conversions: readonly Conversion[]): unknown[] {
+  if (conversions.length === 0) return rows;
+  for (const row of rows as Record<string, unknown>[]) {
+    for (const { name, to } of conversions) {
+      const v = row[name];
+      if (v === null || v === undefined) continue;
+      row[name] = to === 'date' ? new Date(v as number) : v === 1 || v === true;
+    }
+  }
+  return rows;
+}
+
+type PreparedCache = Map<string, { stmt: ReturnType<BetterSqlite['prepare']>; order: number[]; conversions: Conversion[] }>;
 // Prepared statements live as long as their connection: preparing costs more than
 // running a chunk's lookup, and the same few statements run thousands of times.
 const preparedByConnection = new WeakMap<BetterSqlite, PreparedCache>();
@@ -146,24 +199,27 @@ function sqliteTx(db: BetterSqlite): SqlTx {
     let entry = statements.get(sql);
     if (!entry) {
       const { text, order } = sqliteSql(sql);
-      entry = { stmt: db.prepare(text), order };
+      const stmt = db.prepare(text);
+      entry = { stmt, order, conversions: conversionsOf(stmt) };
       // Statements built with a variable number of placeholders vary; keep the cache bounded.
       if (statements.size >= MAX_PREPARED) statements.clear();
       statements.set(sql, entry);
     }
-    const { stmt, order } = entry;
+    const { stmt, order, conversions } = entry;
     const bind = (params: SqlParam[]) => order.map((i) => sqliteValue(params[i] ?? null));
     return {
-      all: (params: SqlParam[]) => stmt.all(...bind(params)),
+      all: (params: SqlParam[]) => normalizeSqliteRows(stmt.all(...bind(params)), conversions),
       run: (params: SqlParam[]) => stmt.run(...bind(params)),
     };
   };
   const tx: SqlTx = {
-    async query<T>(sql: string, params: SqlParam[] = []) {
-      return prepare(sql).all(params) as T[];
+    async query<T>(sqlText: string | Sql, params: SqlParam[] = []) {
+      const [text, values] = statement(sqlText, params);
+      return prepare(text).all(values) as T[];
     },
-    async execute(sql, params = []) {
-      return prepare(sql).run(params).changes;
+    async execute(sqlText, params = []) {
+      const [text, values] = statement(sqlText, params);
+      return prepare(text).run(values).changes;
     },
     async insertMany(table, columns, rows, onConflict = '') {
       if (rows.length === 0) return;
@@ -237,6 +293,7 @@ const analyzedByConnection = new WeakMap<BetterSqlite, Map<string, number>>();
 interface PgQueryConfig {
   text: string;
   values?: unknown[];
+  types?: typeof PG_TYPES;
   /** A named statement is parsed and planned once per connection, then only bound and run. */
   name?: string;
 }
@@ -244,6 +301,18 @@ interface PgQueryConfig {
 interface PgClient {
   query(sql: string | PgQueryConfig, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
+
+/**
+ * pg's type parsers for every query of the seam: int8 (count, sum of integers) and numeric
+ * (sum of bigints) as JavaScript numbers, like SQLite; pg's default is a string, which every
+ * caller then had to convert. Values past 2^53 do not occur here (row counts, sequence numbers).
+ */
+const PG_TYPES = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20 || oid === 1700) return (value: string) => Number(value);
+    return pgTypes.getTypeParser(oid, format as 'text');
+  },
+};
 
 const pgFragments: SqlFragments = {
   anyOf: (n) => `= any($${n})`,
@@ -284,11 +353,13 @@ function pgTx(client: PgClient, columnTypes: PgColumnTypes): SqlTx {
     return types;
   };
   return {
-    async query<T>(sql: string, params: SqlParam[] = []) {
-      return (await client.query(sql, params)).rows as T[];
+    async query<T>(sqlText: string | Sql, params: SqlParam[] = []) {
+      const [text, values] = statement(sqlText, params);
+      return (await client.query({ text, values: values as unknown[], types: PG_TYPES })).rows as T[];
     },
-    async execute(sql, params = []) {
-      return (await client.query(sql, params)).rowCount ?? 0;
+    async execute(sqlText, params = []) {
+      const [text, values] = statement(sqlText, params);
+      return (await client.query(text, values as unknown[])).rowCount ?? 0;
     },
     async insertMany(table, columns, rows, onConflict = '') {
       if (rows.length === 0) return;

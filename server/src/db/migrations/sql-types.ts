@@ -40,3 +40,10 @@ export function sqlTypes(dialect: 'sqlite' | 'postgresql'): SqlTypes {
         clustered: 'without rowid',
       };
 }
+
+/**
+ * Columns declared with `bool`: SQLite has no boolean type and stores 0/1 in an
+ * `integer` column, so the SQL seam turns these back into booleans by name.
+ * A migration adding a `bool` column adds its name here.
+ */
+export const SQLITE_BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['user_claimed_email', 'enabled']);

@@ -13,11 +13,11 @@ export interface BatchRecord extends ChangeCounts {
   platform_id: string;
   status: BatchStatus;
   filename: string | null;
-  created_at: Date | number;
-  updated_at: Date | number;
-  expires_at: Date | number;
-  confirmed_at: Date | number | null;
-  completed_at: Date | number | null;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date;
+  confirmed_at: Date | null;
+  completed_at: Date | null;
   upload_bytes: number | null;
   estimated_rows: number | null;
   file_error_code: string | null;
@@ -35,25 +35,24 @@ export interface BatchRecord extends ChangeCounts {
   row_histogram: string | null;
 }
 
-const date = (v: Date | number | null): Date | null => (v === null || v === undefined ? null : new Date(v));
 
 /** Columns of {@link BatchRecord}, for `select`. */
 export const BATCH_COLUMNS =
   'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, issue_counts, row_histogram';
 
 export function batchFromRecord(r: BatchRecord): UploadBatchType {
-  const n = (v: number | string | null) => Number(v ?? 0);
+  const n = (v: number | null) => v ?? 0;
   const validating = r.status === UploadBatchStatus.VALIDATING;
   return {
     id: r.id,
     platformId: r.platform_id,
     status: r.status,
     filename: r.filename,
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-    expiresAt: new Date(r.expires_at),
-    confirmedAt: date(r.confirmed_at),
-    completedAt: date(r.completed_at),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    expiresAt: r.expires_at,
+    confirmedAt: r.confirmed_at,
+    completedAt: r.completed_at,
     uploadBytes: r.upload_bytes === null ? null : n(r.upload_bytes),
     failureMessage: r.failure_message,
     issueCounts: r.issue_counts ? (JSON.parse(r.issue_counts) as Record<string, number>) : null,

@@ -83,7 +83,7 @@ export async function batchHistory(db: SqlDatabase, batchId: string): Promise<Ba
   const rows = await listTransitions(db, batchId);
   return rows.map((r) => ({
     status: r.status as BatchStatus,
-    at: new Date(r.at),
+    at: r.at,
     by: r.actor,
     note: r.note,
   }));
@@ -124,10 +124,8 @@ export async function listBatches(
     `select ${BATCH_COLUMNS} from upload_batch where ${where} order by created_at desc, id desc limit $${params.length}`,
     params,
   );
-  const [{ n }] = await db.query<{ n: number | string }>('select count(*) as n from upload_batch where platform_id = $1', [
-    platformId,
-  ]);
-  return toConnection(rows.map(batchFromRecord), first, (b) => `${b.createdAt.getTime()}|${b.id}`, Number(n));
+  const [{ n }] = await db.query<{ n: number }>('select count(*) as n from upload_batch where platform_id = $1', [platformId]);
+  return toConnection(rows.map(batchFromRecord), first, (b) => `${b.createdAt.getTime()}|${b.id}`, n);
 }
 
 /** Cursor of a batch in {@link listBatches} order (exported for tests and clients that resume). */

@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlTx, SqlValue } from '../../../db/sql.js';
+import { join, raw, type SqlDatabase, type SqlTx, type SqlValue, sql } from '../../../db/sql.js';
 import { BATCH_COLUMNS, type BatchRecord } from '../batch.mapper.js';
 import type { BatchStatus } from '../lifecycle/batch-status.js';
 import { type BatchAction, PURGEABLE_STATUSES, TRANSITIONS } from '../lifecycle/transitions.js';
@@ -65,33 +65,20 @@ export async function transition(
   options: TransitionOptions = {},
 ): Promise<BatchRecord | null> {
   const { from, to } = TRANSITIONS[action];
-  const now = options.now ?? new Date();
-  const params: SqlValue[] = [to, options.actor ?? null, options.note ?? null, now, batchId];
-  const sets = ['status = $1', 'status_actor = $2', 'status_note = $3', 'updated_at = $4'];
-  for (const [column, value] of Object.entries(options.set ?? {})) {
-    params.push(value as SqlValue);
-    sets.push(`${column} = $${params.length}`);
-  }
-  const statuses = (from as readonly BatchStatus[]).map((s) => {
-    params.push(s);
-    return `$${params.length}`;
-  });
-  const where = [`id = $5`, `status in (${statuses.join(', ')})`];
-  if (options.platformId !== undefined) {
-    params.push(options.platformId);
-    where.push(`platform_id = $${params.length}`);
-  }
-  if (options.notExpiredAt) {
-    params.push(options.notExpiredAt);
-    where.push(`expires_at > $${params.length}`);
-  }
-  if (options.expiredAt) {
-    params.push(options.expiredAt);
-    where.push(`expires_at <= $${params.length}`);
-  }
+  const sets = [
+    sql`status = ${to}`,
+    sql`status_actor = ${options.actor ?? null}`,
+    sql`status_note = ${options.note ?? null}`,
+    sql`updated_at = ${options.now ?? new Date()}`,
+    // Column names come from the TransitionColumns type, never from input.
+    ...Object.entries(options.set ?? {}).map(([column, value]) => sql`${raw(column)} = ${value}`),
+  ];
+  const guards = [sql`id = ${batchId}`, sql`status in (${join(from)})`];
+  if (options.platformId !== undefined) guards.push(sql`platform_id = ${options.platformId}`);
+  if (options.notExpiredAt) guards.push(sql`expires_at > ${options.notExpiredAt}`);
+  if (options.expiredAt) guards.push(sql`expires_at <= ${options.expiredAt}`);
   const [row] = await db.query<BatchRecord>(
-    `update upload_batch set ${sets.join(', ')} where ${where.join(' and ')} returning ${BATCH_COLUMNS}`,
-    params,
+    sql`update upload_batch set ${join(sets, ', ')} where ${join(guards, ' and ')} returning ${raw(BATCH_COLUMNS)}`,
   );
   return row ?? null;
 }
@@ -109,10 +96,10 @@ export interface NewBatch {
 
 /** Creates a batch AWAITING_UPLOAD (its first history entry comes with it). */
 export async function insertBatch(db: Executor, b: NewBatch): Promise<void> {
+  const status: BatchStatus = 'AWAITING_UPLOAD';
   await db.execute(
-    `insert into upload_batch (id, platform_id, status, status_actor, filename, idempotency_key, created_by, created_at, updated_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`,
-    [b.id, b.platformId, 'AWAITING_UPLOAD' satisfies BatchStatus, b.actor, b.filename, b.idempotencyKey, b.createdBy, b.now, b.expiresAt],
+    sql`insert into upload_batch (id, platform_id, status, status_actor, filename, idempotency_key, created_by, created_at, updated_at, expires_at)
+        values (${b.id}, ${b.platformId}, ${status}, ${b.actor}, ${b.filename}, ${b.idempotencyKey}, ${b.createdBy}, ${b.now}, ${b.now}, ${b.expiresAt})`,
   );
 }
 
@@ -167,20 +154,18 @@ export async function deleteRows(tx: SqlTx, batchId: string): Promise<number> {
  * before `before` whose rows are still there: at most `limit` ids, oldest first.
  */
 export async function purgeableBatches(db: Executor, before: Date, limit: number): Promise<string[]> {
-  const marks = PURGEABLE_STATUSES.map((_, i) => `$${i + 3}`).join(', ');
   const rows = await db.query<{ id: string }>(
-    `select id from upload_batch where status in (${marks}) and updated_at < $1 and rows_purged_at is null order by updated_at limit $2`,
-    [before, limit, ...PURGEABLE_STATUSES],
+    sql`select id from upload_batch where status in (${join(PURGEABLE_STATUSES)}) and updated_at < ${before} and rows_purged_at is null
+        order by updated_at limit ${limit}`,
   );
   return rows.map((r) => r.id);
 }
 
 /** Deletes an ended batch's rows (the batch and its history stay) if it is still purgeable. */
 export async function purgeRows(tx: SqlTx, batchId: string, now: Date): Promise<number> {
-  const marks = PURGEABLE_STATUSES.map((_, i) => `$${i + 3}`).join(', ');
   const won = await tx.execute(
-    `update upload_batch set rows_purged_at = $1 where id = $2 and rows_purged_at is null and status in (${marks})`,
-    [now, batchId, ...PURGEABLE_STATUSES],
+    sql`update upload_batch set rows_purged_at = ${now}
+         where id = ${batchId} and rows_purged_at is null and status in (${join(PURGEABLE_STATUSES)})`,
   );
   return won === 1 ? deleteRows(tx, batchId) : 0;
 }
@@ -193,11 +178,8 @@ export async function batchesIn(db: Executor, status: BatchStatus): Promise<stri
 
 /** Batches past their expiry date that can still expire (the sweep then expires each with a guarded statement). */
 export async function expiredCandidates(db: Executor, now: Date, limit: number): Promise<string[]> {
-  const from = TRANSITIONS.expire.from as readonly BatchStatus[];
-  const marks = from.map((_, i) => `$${i + 3}`).join(', ');
   const rows = await db.query<{ id: string }>(
-    `select id from upload_batch where status in (${marks}) and expires_at <= $1 order by expires_at limit $2`,
-    [now, limit, ...from],
+    sql`select id from upload_batch where status in (${join(TRANSITIONS.expire.from)}) and expires_at <= ${now} order by expires_at limit ${limit}`,
   );
   return rows.map((r) => r.id);
 }
@@ -205,7 +187,7 @@ export async function expiredCandidates(db: Executor, now: Date, limit: number):
 /** One history entry, oldest first. */
 export interface TransitionRecord {
   status: string;
-  at: Date | number;
+  at: Date;
   actor: string | null;
   note: string | null;
 }
