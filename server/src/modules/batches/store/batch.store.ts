@@ -1,6 +1,6 @@
 import { join, raw, type SqlDatabase, type SqlTx, type SqlValue, sql } from '../../../db/sql.js';
 import { BATCH_COLUMNS, type BatchRecord } from '../batch.mapper.js';
-import type { BatchStatus } from '../lifecycle/batch-status.js';
+import { type BatchStatus, UploadBatchStatus } from '../lifecycle/batch-status.js';
 import { type BatchAction, PURGEABLE_STATUSES, TRANSITIONS } from '../lifecycle/transitions.js';
 
 /**
@@ -96,10 +96,9 @@ export interface NewBatch {
 
 /** Creates a batch AWAITING_UPLOAD (its first history entry comes with it). */
 export async function insertBatch(db: Executor, b: NewBatch): Promise<void> {
-  const status: BatchStatus = 'AWAITING_UPLOAD';
   await db.execute(
     sql`insert into upload_batch (id, platform_id, status, status_actor, filename, idempotency_key, created_by, created_at, updated_at, expires_at)
-        values (${b.id}, ${b.platformId}, ${status}, ${b.actor}, ${b.filename}, ${b.idempotencyKey}, ${b.createdBy}, ${b.now}, ${b.now}, ${b.expiresAt})`,
+        values (${b.id}, ${b.platformId}, ${UploadBatchStatus.AWAITING_UPLOAD}, ${b.actor}, ${b.filename}, ${b.idempotencyKey}, ${b.createdBy}, ${b.now}, ${b.now}, ${b.expiresAt})`,
   );
 }
 
