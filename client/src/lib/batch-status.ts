@@ -118,3 +118,24 @@ export const EXPIRES: Record<BatchStatus, boolean> = {
   EXPIRED: false,
   FAILED: false,
 };
+
+/** The six steps of the collection flow. */
+export const STEPS = ['template', 'upload', 'validation', 'review', 'confirm', 'apply'] as const;
+export type Step = (typeof STEPS)[number];
+
+/** Where each status stands in the flow's steps, and whether that step failed or is done. */
+export const STEP_OF_STATUS: Record<BatchStatus, { step: Step; failed: boolean; done: boolean }> = {
+  AWAITING_UPLOAD: { step: 'upload', failed: false, done: false },
+  VALIDATING: { step: 'validation', failed: false, done: false },
+  REJECTED: { step: 'validation', failed: true, done: false },
+  VALIDATED: { step: 'review', failed: false, done: false },
+  AWAITING_APPROVAL: { step: 'confirm', failed: false, done: false },
+  CANCELED: { step: 'confirm', failed: true, done: false },
+  EXPIRED: { step: 'confirm', failed: true, done: false },
+  DECLINED: { step: 'confirm', failed: true, done: false },
+  APPLYING: { step: 'apply', failed: false, done: false },
+  COMPLETED: { step: 'apply', failed: false, done: true },
+  ROLLING_BACK: { step: 'apply', failed: false, done: true },
+  ROLLED_BACK: { step: 'apply', failed: false, done: true },
+  FAILED: { step: 'apply', failed: true, done: false },
+};

@@ -1,36 +1,11 @@
 import type { BatchStatus } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
+import { STEP_OF_STATUS, STEPS, type Step } from '../../lib/batch-status';
 
-export const STEPS = ['template', 'upload', 'validation', 'review', 'confirm', 'apply'] as const;
-export type Step = (typeof STEPS)[number];
+export { STEPS, type Step };
 
 export function stepOf(status: BatchStatus | null): { step: Step; failed: boolean; done: boolean } {
-  switch (status) {
-    case null:
-      return { step: 'template', failed: false, done: false };
-    case 'AWAITING_UPLOAD':
-      return { step: 'upload', failed: false, done: false };
-    case 'VALIDATING':
-      return { step: 'validation', failed: false, done: false };
-    case 'REJECTED':
-      return { step: 'validation', failed: true, done: false };
-    case 'VALIDATED':
-      return { step: 'review', failed: false, done: false };
-    case 'AWAITING_APPROVAL':
-      return { step: 'confirm', failed: false, done: false };
-    case 'CANCELED':
-    case 'EXPIRED':
-    case 'DECLINED':
-      return { step: 'confirm', failed: true, done: false };
-    case 'APPLYING':
-      return { step: 'apply', failed: false, done: false };
-    case 'COMPLETED':
-    case 'ROLLING_BACK':
-    case 'ROLLED_BACK':
-      return { step: 'apply', failed: false, done: true };
-    case 'FAILED':
-      return { step: 'apply', failed: true, done: false };
-  }
+  return status === null ? { step: 'template', failed: false, done: false } : STEP_OF_STATUS[status];
 }
 
 /** The six steps of the collection flow, with the current one marked for assistive technology. */
