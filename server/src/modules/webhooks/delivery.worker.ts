@@ -1,6 +1,6 @@
 import type { Agent } from 'undici';
 import type { Services } from '../../services.js';
-import { createWebhookAgent, sendWebhook } from './delivery.sender.js';
+import { createWebhookAgent, type SendResult, sendWebhook } from './delivery.sender.js';
 import {
   type AttemptRecord,
   type ClaimedDelivery,
@@ -84,8 +84,8 @@ class DeliveryWorker implements WebhookWorker {
   private again = false;
   private insertedSinceAnalyze = 0;
   private analyzedAt = 0;
-  private started = false;
-  private stopped = false;
+  /** idle → running (start) → stopping (stop) → stopped; nothing is claimed or sent outside `running`. */
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private timer: NodeJS.Timeout | undefined;
   private nudges: (AsyncIterable<unknown> & AsyncIterator<unknown>) | undefined;
 
@@ -98,9 +98,13 @@ class DeliveryWorker implements WebhookWorker {
     };
   }
 
+  private get stopped(): boolean {
+    return this.state === 'stopping' || this.state === 'stopped';
+  }
+
   start(): void {
-    if (this.started || this.stopped) return;
-    this.started = true;
+    if (this.state !== 'idle') return;
+    this.state = 'running';
     this.timer = setInterval(() => this.nudge(), this.services.env.WEBHOOK_POLL_INTERVAL_MS);
     this.timer.unref();
     const nudges = this.services.pubsub.subscribe(WEBHOOK_NUDGE_TOPIC);
@@ -116,7 +120,7 @@ class DeliveryWorker implements WebhookWorker {
   }
 
   nudge(): void {
-    if (!this.started || this.stopped) return;
+    if (this.state !== 'running') return;
     // A round in progress loops once more instead of queueing another.
     if (this.round) {
       this.again = true;
@@ -151,22 +155,33 @@ class DeliveryWorker implements WebhookWorker {
     if (this.again) setImmediate(() => this.nudge());
   }
 
+  /** One round: the three small loops, in order. */
   private async roundOnce(): Promise<void> {
+    await this.fanOut();
+    await this.refreshLanes();
+    await this.claim();
+  }
+
+  /** Fans new events out into deliveries, a bounded number of steps per round (the rest next round). */
+  private async fanOut(): Promise<void> {
     const { db, logger } = this.services;
     // The unlocked check first: the locked step commits a row lock, which costs
     // a disk flush on PostgreSQL even when there is nothing to fan out.
-    if (await fanOutPending(db)) {
-      for (let step = 0; ; step++) {
-        const { more, inserted } = await fanOutStep(db, logger);
-        await this.keepStatisticsFresh(inserted);
-        if (!more) break;
-        if (step + 1 >= FANOUT_STEPS_PER_ROUND) {
-          this.again = true;
-          break;
-        }
+    if (!(await fanOutPending(db))) return;
+    for (let step = 0; ; step++) {
+      const { more, inserted } = await fanOutStep(db, logger);
+      await this.keepStatisticsFresh(inserted);
+      if (!more) return;
+      if (step + 1 >= FANOUT_STEPS_PER_ROUND) {
+        this.again = true;
+        return;
       }
     }
-    await this.refreshLanes();
+  }
+
+  /** Claims due deliveries for each endpoint whose lane runs low, and starts sending them. */
+  private async claim(): Promise<void> {
+    const { db } = this.services;
     const now = new Date();
     const batch = this.concurrency * CLAIM_WAVES;
     for (const endpoint of await dueEndpoints(db, now)) {
@@ -246,7 +261,7 @@ class DeliveryWorker implements WebhookWorker {
 
   private dispatch(lane: Lane, delivery: ClaimedDelivery): void {
     lane.inFlight++;
-    const { env } = this.services;
+    const { env, logger } = this.services;
     const send = sendWebhook({
       url: lane.endpoint.url,
       messageId: delivery.eventId,
@@ -256,12 +271,20 @@ class DeliveryWorker implements WebhookWorker {
       allowPrivate: env.webhookAllowPrivate,
       dispatcher: this.agent,
       stop: this.stopping.signal,
-    }).then((result) => {
-      lane.inFlight--;
-      this.results.push({ endpointId: delivery.endpointId, seq: delivery.seq, attempts: delivery.attempts, send: result });
-      this.flushSoon();
-      this.pump(lane);
-    });
+    })
+      // The sender answers every network and HTTP failure with a result; a rejection is a bug
+      // of ours (signing, a malformed row). It still frees the slot and is recorded as a failed
+      // attempt, so the delivery retries on its schedule instead of waiting out its lease.
+      .catch((err: unknown): SendResult => {
+        logger.error({ err, endpointId: delivery.endpointId, eventId: delivery.eventId }, 'webhook send failed unexpectedly');
+        return { statusCode: null, error: 'Internal error while sending; it will be retried.', latencyMs: 0, retryAfterMs: null, aborted: false, at: new Date() };
+      })
+      .then((result) => {
+        lane.inFlight--;
+        this.results.push({ endpointId: delivery.endpointId, seq: delivery.seq, attempts: delivery.attempts, send: result });
+        this.flushSoon();
+        this.pump(lane);
+      });
     const tracked = send.finally(() => this.sends.delete(tracked));
     this.sends.add(tracked);
   }
@@ -296,8 +319,8 @@ class DeliveryWorker implements WebhookWorker {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
     clearInterval(this.timer);
     await this.nudges?.return?.();
     await this.round;
@@ -318,6 +341,7 @@ class DeliveryWorker implements WebhookWorker {
     this.flushSoon();
     while (this.flushing) await this.flushing;
     await this.agent.close();
+    this.state = 'stopped';
   }
 }
 
