@@ -8,4 +8,6 @@ export interface Principal {
   /** The dashboard user or the API key's id. */
   subjectId: string;
   email?: string;
+  /** The API key's prefix (what the audit log and history show for a key); never the key. */
+  keyPrefix?: string;
 }
