@@ -69,7 +69,8 @@ export async function recoverBatches(services: Services): Promise<void> {
 async function failInterruptedValidations(services: Services): Promise<void> {
   const { db, logger } = services;
   const cut = await db.execute(
-    `update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2 where status = 'VALIDATING'`,
+    // The total is the rows processed: the file's own total is only known once validation ends.
+    `update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2, total_rows = processed_rows where status = 'VALIDATING'`,
     ['The server restarted while this file was being validated. Upload the file again in a new batch.', new Date()],
   );
   if (cut > 0) logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED');

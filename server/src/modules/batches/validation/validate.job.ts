@@ -154,9 +154,17 @@ export async function rejectBatch(services: Services, batchId: string, err: File
   });
 }
 
-/** Ends a batch as FAILED with a message for the user. */
+/**
+ * Ends a batch as FAILED with a message for the user. A batch that fails while VALIDATING has its
+ * total set to the rows it processed: the file's own total is only known at the end, and a
+ * summary reading "0 rows, 40,000 processed" contradicts itself.
+ */
 export async function failBatch(services: Services, batchId: string, message: string): Promise<void> {
-  await services.db.execute(`update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2 where id = $3`, [
+  await services.db.execute(
+    `update upload_batch set status = 'FAILED', failure_message = $1, updated_at = $2,
+        total_rows = case when status = 'VALIDATING' then processed_rows else total_rows end
+      where id = $3`,
+    [
     message,
     new Date(),
     batchId,
