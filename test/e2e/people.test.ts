@@ -69,11 +69,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: people and keys', () => {
     await expect.poll(
       async () => {
         await page.getByRole('button', { name: 'Refresh' }).click();
-        return row.locator('td').nth(4).innerText();
+        return row.locator('td').nth(4).textContent();
       },
       { timeout: 10_000 },
     ).not.toBe('Never');
-    expect(await row.locator('td').nth(2).innerText()).toBe(platform.admin.email);
+    expect(await row.locator('td').nth(2).textContent()).toBe(platform.admin.email);
     expect(await page.content()).not.toContain(secret);
     await shot(page, '41-api-key-used');
 
@@ -93,7 +93,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: people and keys', () => {
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page.locator('tr[data-action="api_key.revoked"]').waitFor();
     expect(await page.locator('tbody tr').count()).toBe(2);
-    expect(await page.locator('tbody tr').first().innerText()).toContain('API key revoked');
+    expect(await page.locator('tbody tr').first().textContent()).toContain('API key revoked');
     expect(await page.content()).not.toContain(secret);
     await page.getByRole('combobox', { name: 'Action', exact: true }).selectOption('api_key.created');
     await page.waitForURL(/action=api_key.created/);
