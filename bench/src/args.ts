@@ -1,6 +1,6 @@
 import type { Dialect } from './bare.js';
 
-export const PHASES = ['template', 'validate', 'review', 'apply', 'apply-all', 'lag', 'webhooks'] as const;
+export const PHASES = ['template', 'validate', 'review', 'apply', 'apply-all', 'lag', 'webhooks', 'concurrency'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -31,7 +31,8 @@ export const USAGE = `pnpm bench [--rows N] [--quick] [--runs R] [--db sqlite|po
   --quick             smoke check: 5,000 rows, 1 run, 30 pages, 2,000 webhook events (under 2 minutes)
   --runs R            runs per database; every figure is the median (default 3)
   --only a,b          phases to run (validate is implied by review and apply); apply-all uploads a second file in
-                      which every one of the N rows changes an email, and times its apply (the ≤ 10 s target)
+                      which every one of the N rows changes an email, and times its apply (the ≤ 10 s target);
+                      concurrency sends a small query from --subscribers clients, idle and during such an apply
   --profile           start the server with node --cpu-prof; windows of each phase saved beside the profiles
                       (summarise with: pnpm --filter @comms/bench profile-summary <dir>)`;
 

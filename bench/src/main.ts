@@ -6,6 +6,7 @@ import { Api } from './client.js';
 import { accountFacts, accountsFor, type GeneratedUpload, readTemplate, seedPlatform, writeAllChangesCsv, writeUploadCsv } from './generate.js';
 import { loadNow, machineInfo, rssMb, serverState } from './machine.js';
 import { applyFloor, measureApply, resetAfterBatch } from './phases/apply.js';
+import { measureConcurrency } from './phases/concurrency.js';
 import { measureLag } from './phases/lag.js';
 import { measureReview } from './phases/review.js';
 import { measureTemplate, templateFloor } from './phases/template.js';
@@ -99,7 +100,10 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
             upload: await writeUploadCsv(template, facts, opts.rows, join(database.dir, 'upload.csv')),
             lag: await writeUploadCsv(template, facts, opts.lagRows, join(database.dir, 'lag.csv')),
             hooks: await writeAllChangesCsv(template, opts.webhookEvents, join(database.dir, 'webhooks.csv')),
-            all: opts.phases.has('apply-all') ? await writeAllChangesCsv(template, opts.rows, join(database.dir, 'all.csv')) : undefined,
+            all:
+              opts.phases.has('apply-all') || opts.phases.has('concurrency')
+                ? await writeAllChangesCsv(template, opts.rows, join(database.dir, 'all.csv'))
+                : undefined,
           };
           out.templateRows = files.templateRows;
           out.uploadBytes = files.upload.bytes;
@@ -154,6 +158,15 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
           if (l) {
             result.lag = l;
             await phase('reset', () => resetAfterBatch(bare as BareDb, l.batchId, platform.platformId));
+          }
+        }
+        if (opts.phases.has('concurrency') && f.all) {
+          const all = f.all;
+          await api.settle();
+          const c = await phase('concurrency', () => measureConcurrency(api, bare as BareDb, all, opts.subscribers, PHASE_TIMEOUT_MS));
+          if (c) {
+            result.concurrency = c;
+            await phase('reset', () => resetAfterBatch(bare as BareDb, c.batchId, platform.platformId));
           }
         }
         if (opts.phases.has('webhooks') && out.webhooksBuilt) {

@@ -1,6 +1,7 @@
 import type { Dialect } from './bare.js';
 import type { CpuUse, MachineInfo } from './machine.js';
 import type { ApplyFloorResult, ApplyResult } from './phases/apply.js';
+import type { ConcurrencyResult } from './phases/concurrency.js';
 import type { LagResult } from './phases/lag.js';
 import type { ReviewResult } from './phases/review.js';
 import type { TemplateResult } from './phases/template.js';
@@ -28,6 +29,8 @@ export interface RunResult {
   applyAll?: Omit<ApplyResult, 'state'> & { applied: number; validationMs: number };
   applyAllFloor?: ApplyFloorResult;
   lag?: LagResult;
+  /** Issue 19: a small query under concurrent clients, idle and during an apply. */
+  concurrency?: ConcurrencyResult;
   webhooks?: WebhookResult;
   webhookFloor?: WebhookResult;
   errors: string[];
@@ -221,6 +224,30 @@ export function renderTable(r: DatabaseReport): string {
       '',
       '≤ 250 ms p99',
       met(p99 <= 250),
+    ]);
+  }
+  if (runs.some((x) => x.concurrency)) {
+    const c = (pick: (v: ConcurrencyResult) => number) => med(runs, (x) => x.concurrency, pick);
+    const clients = c((v) => v.clients);
+    row([
+      `small query (viewer), ${n0(clients)} concurrent clients`,
+      'idle p50 / p99 / max',
+      `${msf(c((v) => v.idle.p50))} / ${msf(c((v) => v.idle.p99))} / ${msf(c((v) => v.idle.max))}`,
+      `${n0(c((v) => v.idle.samples))} queries in 3 s`,
+      '',
+      '',
+      '',
+    ]);
+    const p99 = c((v) => v.applying.p99);
+    const max = c((v) => v.applying.max);
+    row([
+      '',
+      `during an apply (${sec(c((v) => v.applyMs))}) p50 / p99 / max`,
+      `${msf(c((v) => v.applying.p50))} / ${msf(p99)} / ${msf(max)}`,
+      `read on its own connection: p99 ${msf(c((v) => v.bareRead.p99))}, max ${msf(c((v) => v.bareRead.max))}`,
+      '',
+      '≤ 250 ms p99, ≤ 1 s worst',
+      met(p99 <= 250 && max <= 1_000),
     ]);
   }
   if (!r.webhooksBuilt) {

@@ -12,6 +12,8 @@ import { BatchPage } from './pages/BatchPage';
 import { HomePage } from './pages/HomePage';
 import { NewBatchPage } from './pages/NewBatchPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { SetPasswordPage } from './pages/SetPasswordPage';
+import { SettingsLayout } from './pages/settings/SettingsLayout';
 import { SignInPage } from './pages/SignInPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { AUTH_LOST, authEvents, postSignOut, reportAuthLost, type Session, SessionContext } from './session';
@@ -75,6 +77,8 @@ function safeNext(value: string | null): string {
 
 function Shell({ authLost, onSignedIn, signOut }: { authLost: boolean; onSignedIn(next: string): void; signOut(): Promise<void> }) {
   const location = useLocation();
+  // A set-password link works whoever is signed in (or not) in this browser.
+  if (location.pathname === '/set-password') return <SetPasswordPage />;
   if (location.pathname === '/sign-in') {
     return <SignInPage next={safeNext(location.search.get('next'))} onSignedIn={onSignedIn} />;
   }
@@ -113,6 +117,7 @@ function routeFor(pathname: string): ReactNode {
   if (pathname === '/webhooks') return <WebhooksPage />;
   if (pathname === '/batches') return <BatchesPage />;
   if (pathname === '/batches/new') return <NewBatchPage />;
+  if (pathname === '/settings' || pathname.startsWith('/settings/')) return <SettingsLayout pathname={pathname} />;
   const batch = matchPath('/batches/:id', pathname);
   if (batch) return <BatchPage key={batch.id} id={batch.id} />;
   return <NotFoundPage />;

@@ -23,7 +23,7 @@ export function reportAuthLost(): void {
   authEvents.dispatchEvent(new Event(AUTH_LOST));
 }
 
-export type SignInResult = { ok: true } | { ok: false; reason: 'credentials' | 'network' | 'server' };
+export type SignInResult = { ok: true } | { ok: false; reason: 'credentials' | 'limited' | 'network' | 'server' };
 
 export async function signIn(email: string, password: string): Promise<SignInResult> {
   try {
@@ -35,6 +35,7 @@ export async function signIn(email: string, password: string): Promise<SignInRes
     });
     if (response.ok) return { ok: true };
     if (response.status === 401 || response.status === 400) return { ok: false, reason: 'credentials' };
+    if (response.status === 429) return { ok: false, reason: 'limited' };
     return { ok: false, reason: 'server' };
   } catch {
     return { ok: false, reason: 'network' };

@@ -111,11 +111,15 @@ describe('connected accounts', () => {
     expect(own.connectedAccount.id).toBe(onlyInA);
   });
 
-  it('clamps page sizes and reports an unknown cursor as an empty page', async () => {
+  it('clamps page sizes; a cursor past the end is an empty page, one the server never issued is BAD_USER_INPUT', async () => {
     const big = await gqlData<ListResult>(t.url, { apiKey: a.apiKey }, LIST, { first: 100000 });
     expect(big.connectedAccounts.edges.length).toBe(300);
-    const none = await gqlData<ListResult>(t.url, { apiKey: a.apiKey }, LIST, { first: 10, after: 'enp6' });
+    // The server's own cursor format, positioned after every account id.
+    const pastTheEnd = Buffer.from('s:zzz').toString('base64url');
+    const none = await gqlData<ListResult>(t.url, { apiKey: a.apiKey }, LIST, { first: 10, after: pastTheEnd });
     expect(none.connectedAccounts.edges).toEqual([]);
     expect(none.connectedAccounts.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+    const foreign = await gql(t.url, { apiKey: a.apiKey }, LIST, { first: 10, after: 'enp6' });
+    expect(foreign.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestApp } from '../support/app.js';
-import { gqlData, signIn } from '../support/graphql.js';
+import { gql, gqlData, signIn } from '../support/graphql.js';
 
 const run = promisify(execFile);
 const serverDir = resolve(import.meta.dirname, '../../server');
@@ -77,6 +77,32 @@ describe('operator CLI', () => {
       const [a, b] = await Promise.all([first, second].map((p) => gqlData(t.url, { apiKey: p.apiKey }, q)));
       expect(a).toEqual(b);
       expect(JSON.stringify(a).match(/"id"/g)).toHaveLength(25);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  it('revoke-api-key --prefix --json revokes the key at once and writes the audit log', async () => {
+    const out = JSON.parse((await cli(db.url, 'create-platform', '--name', 'Revoke', '--json')).stdout);
+    const prefix = out.apiKey.slice(0, 10);
+    const t = await startTestApp({ DATABASE_URL: db.url });
+    try {
+      expect((await gql(t.url, { apiKey: out.apiKey }, '{ viewer { role } }')).status).toBe(200);
+      const { stdout } = await cli(db.url, 'revoke-api-key', '--prefix', prefix, '--json');
+      expect(JSON.parse(stdout)).toEqual({ revoked: true });
+      expect((await gql(t.url, { apiKey: out.apiKey }, '{ viewer { role } }')).status).toBe(401);
+      const cookie = await signIn(t.url, out.admin.email, out.admin.password);
+      const log = await gqlData<{ auditLog: { edges: { node: { action: string; actor: string | null; target: string } }[] } }>(
+        t.url,
+        { cookie },
+        '{ auditLog { edges { node { action actor target } } } }',
+      );
+      expect(log.auditLog.edges.map((e) => e.node)).toEqual([{ action: 'api_key.revoked', actor: null, target: prefix }]);
+      // Again: nothing active has that prefix any more.
+      await expect(cli(db.url, 'revoke-api-key', '--prefix', prefix, '--json')).rejects.toMatchObject({
+        code: 1,
+        stdout: expect.stringContaining('"revoked":false'),
+      });
     } finally {
       await t.app.close();
     }

@@ -21,6 +21,8 @@ const MISSING = {
   batch: 'ub_doesnotexist00000000000',
   endpoint: 'we_doesnotexist00000000000',
   event: 'evt_doesnotexist0000000000',
+  apiKey: 'key_doesnotexist00000000000',
+  member: 'usr_doesnotexist00000000000',
 };
 
 interface Objects {
@@ -34,6 +36,10 @@ interface Objects {
   idempotencyKey: string;
   endpointId: string;
   eventId: string;
+  apiKeyId: string;
+  apiKeyPrefix: string;
+  adminId: string;
+  adminEmail: string;
 }
 
 /** A response with every occurrence of `ids` replaced, to compare "elsewhere" with "nowhere". */
@@ -85,6 +91,7 @@ describe('cross-tenant matrix: platform B against platform A', () => {
     const key = `key-${name}`;
     const awaiting = await createBatch(t.url, auth, { filename: 'awaiting.csv', idempotencyKey: key });
     const events = await gqlData<{ events: { edges: Array<{ node: { id: string } }> } }>(t.url, auth, '{ events(first: 1) { edges { node { id } } } }');
+    const [apiKey] = await t.app.services.db.query<{ id: string; prefix: string }>('select id, prefix from api_key where platform_id = $1', [p.platformId]);
     return {
       auth,
       platformId: p.platformId,
@@ -96,6 +103,10 @@ describe('cross-tenant matrix: platform B against platform A', () => {
       idempotencyKey: key,
       endpointId: endpoint.createWebhookEndpoint.endpoint.id,
       eventId: events.events.edges[0].node.id,
+      apiKeyId: apiKey.id,
+      apiKeyPrefix: apiKey.prefix,
+      adminId: (await t.app.services.db.query<{ id: string }>('select id from dashboard_user where email = $1', [p.admin.email]))[0].id,
+      adminEmail: p.admin.email,
     };
   }
 
@@ -107,7 +118,19 @@ describe('cross-tenant matrix: platform B against platform A', () => {
   afterAll(() => t?.stop());
 
   /** Every A id that must never appear in an answer to B. */
-  const aIds = () => [a.platformId, a.accountId, a.validatedBatch, a.completedBatch, a.awaitingBatch.id, a.endpointId, a.eventId];
+  const aIds = () => [
+    a.platformId,
+    a.accountId,
+    a.validatedBatch,
+    a.completedBatch,
+    a.awaitingBatch.id,
+    a.endpointId,
+    a.eventId,
+    a.apiKeyId,
+    a.apiKeyPrefix,
+    a.adminId,
+    a.adminEmail,
+  ];
   const leaks = (value: unknown) => aIds().filter((id) => JSON.stringify(value).includes(id));
 
   const QUERY: Record<string, () => Promise<void>> = {
@@ -162,6 +185,27 @@ describe('cross-tenant matrix: platform B against platform A', () => {
     },
     event: async () => {
       nothing(await sameAsMissing('query($id: ID!) { event(id: $id) { id payload } }', (id) => ({ id }), a.eventId, MISSING.event), 'event');
+    },
+    apiKeys: async () => {
+      const r = await gqlData<{ apiKeys: Array<{ id: string }> }>(t.url, b.auth, '{ apiKeys { id name prefix createdBy } }');
+      expect(r.apiKeys.map((k) => k.id)).toContain(b.apiKeyId);
+      expect(leaks(r)).toEqual([]);
+    },
+    members: async () => {
+      const r = await gqlData<{ members: Array<{ id: string }> }>(t.url, b.auth, '{ members { id email role } }');
+      expect(r.members.map((m) => m.id)).toContain(b.adminId);
+      expect(leaks(r)).toEqual([]);
+    },
+    auditLog: async () => {
+      const r = await gqlData(t.url, b.auth, '{ auditLog(first: 200) { totalCount edges { node { actor action target details } } } }');
+      expect(leaks(r)).toEqual([]);
+    },
+    auditActions: async () => {
+      const [ofA, ofB] = await Promise.all([a, b].map((p) => gqlData(t.url, p.auth, '{ auditActions }')));
+      expect(ofB).toEqual(ofA);
+    },
+    auditActors: async () => {
+      expect(leaks(await gqlData(t.url, b.auth, '{ auditActors }'))).toEqual([]);
     },
   };
 
@@ -227,6 +271,34 @@ describe('cross-tenant matrix: platform B against platform A', () => {
       expect(blank(elsewhere, [a.eventId])).toBe(blank(nowhere, [MISSING.event]));
     },
   };
+
+  Object.assign(MUTATION, {
+    createApiKey: async () => {
+      const r = await gqlData<{ createApiKey: { apiKey: { id: string } } }>(t.url, b.auth, 'mutation { createApiKey(input: { name: "B only" }) { apiKey { id } secret } }');
+      const seenByA = await gqlData(t.url, a.auth, '{ apiKeys { id name } }');
+      expect(JSON.stringify(seenByA)).not.toContain(r.createApiKey.apiKey.id);
+    },
+    revokeApiKey: async () => {
+      notFound(await sameAsMissing('mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }', (id) => ({ id }), a.apiKeyId, MISSING.apiKey));
+      expect((await gql(t.url, a.auth, '{ viewer { role } }')).status).toBe(200);
+    },
+    addMember: async () => {
+      await gqlData(t.url, b.auth, 'mutation { addMember(input: { email: "b.only@tenant.example", role: VIEWER }) { member { id } setPasswordUrl } }');
+      const seenByA = await gqlData(t.url, a.auth, '{ members { email } }');
+      expect(JSON.stringify(seenByA)).not.toContain('b.only@tenant.example');
+    },
+    createSetPasswordLink: async () => {
+      notFound(await sameAsMissing('mutation($id: ID!) { createSetPasswordLink(id: $id) }', (id) => ({ id }), a.adminId, MISSING.member));
+    },
+    updateMemberRole: async () => {
+      notFound(await sameAsMissing('mutation($id: ID!) { updateMemberRole(id: $id, role: VIEWER) { id role } }', (id) => ({ id }), a.adminId, MISSING.member));
+    },
+    removeMember: async () => {
+      notFound(await sameAsMissing('mutation($id: ID!) { removeMember(id: $id) }', (id) => ({ id }), a.adminId, MISSING.member));
+      const [row] = await t.app.services.db.query<{ role: string }>('select role from dashboard_user where id = $1', [a.adminId]);
+      expect(row.role).toBe('ADMIN');
+    },
+  } satisfies Record<string, () => Promise<void>>);
 
   const SUBSCRIPTION: Record<string, () => Promise<void>> = {
     uploadBatchUpdated: () => subscriptionLooksMissing('subscription($id: ID!) { uploadBatchUpdated(id: $id) { id status } }'),

@@ -8,7 +8,7 @@ import { useI18n } from '../i18n/i18n';
 import { navigate } from '../lib/router';
 import { signIn } from '../session';
 
-type Failure = 'credentials' | 'network' | 'server' | 'missing';
+type Failure = 'credentials' | 'limited' | 'network' | 'server' | 'missing';
 
 export function SignInPage({ next, onSignedIn }: { next: string; onSignedIn(next: string): void }) {
   const { t } = useI18n();

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadEnv } from '../config/env.js';
 import { openOrm } from '../db/orm.js';
 import { createSqlDatabase } from '../db/sql.js';
+import { revokeApiKeyByPrefix } from '../modules/auth/api-key.service.js';
 import { createApiKey, createUser } from '../modules/auth/auth.service.js';
 import { Role } from '../modules/auth/dashboard-user.entity.js';
 import { Platform } from '../modules/platforms/platform.entity.js';
@@ -16,6 +17,8 @@ const USAGE = `Usage:
   pnpm cli create-platform --name "Acme" [--accounts 1000] [--json]
   pnpm cli create-api-key --platform <platformId> [--json]
   pnpm cli create-user --platform <platformId> --email <email> --role ADMIN|VIEWER [--password <p>] [--json]
+  pnpm cli revoke-api-key --prefix <sk_… prefix> [--json]
+      revokes the active key with that prefix (shown in Settings → API keys) at once
   pnpm cli listen [--platform <platformId>] [--forward-to <url>] [--secret whsec_…] [--json]
       prints the platform's new events (and POSTs each, signed, to --forward-to) until Ctrl-C`;
 
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     platform: { type: 'string' },
     email: { type: 'string' },
     role: { type: 'string' },
+    prefix: { type: 'string' },
     password: { type: 'string' },
     'forward-to': { type: 'string' },
     secret: { type: 'string' },
@@ -87,6 +91,20 @@ try {
       if (role !== Role.ADMIN && role !== Role.VIEWER) fail('--role must be ADMIN or VIEWER');
       const user = await createUser(em, { platformId: platform.id, email: values.email, role, password: values.password });
       print(user, `User: ${user.email} / ${user.password} (${role})`);
+      break;
+    }
+    case 'revoke-api-key': {
+      const prefix = values.prefix?.trim();
+      if (!prefix || !/^sk_[A-Za-z0-9]{1,40}$/.test(prefix)) fail('--prefix must be the sk_… prefix of a key');
+      const result = await revokeApiKeyByPrefix(createSqlDatabase(orm), prefix);
+      if (!result.revoked) {
+        const why = result.ambiguous ? `Several active keys start with ${prefix}; revoke it from Settings → API keys.` : `No active API key has the prefix ${prefix}.`;
+        if (values.json) process.stdout.write(`${JSON.stringify({ revoked: false, error: why })}\n`);
+        else process.stderr.write(`${why}\n`);
+        process.exitCode = 1;
+        break;
+      }
+      print({ revoked: true }, `Revoked the API key ${prefix}…`);
       break;
     }
     case 'listen': {

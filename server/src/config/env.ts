@@ -118,6 +118,10 @@ const Schema = z.object({
   /** Failed sign-ins allowed per client IP and email within the window; a success resets the count. */
   SIGN_IN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   SIGN_IN_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /** Failed sign-ins allowed per email from any address within the window (guessing one account from many addresses). */
+  SIGN_IN_EMAIL_RATE_LIMIT: z.coerce.number().int().positive().default(30),
+  /** Failed sign-ins (and set-password attempts) allowed per client IP, any email, within the window (spraying many accounts). */
+  SIGN_IN_ADDRESS_RATE_LIMIT: z.coerce.number().int().positive().default(100),
   /** Upload batches one platform may create within the window (ADMIN callers; retries count). */
   BATCH_CREATE_RATE_LIMIT: z.coerce.number().int().positive().default(60),
   BATCH_CREATE_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(10 * 60),

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { badInput } from './errors.js';
 
 @ObjectType()
 export class PageInfo {
@@ -20,13 +21,38 @@ export interface Connection<T> {
   totalCount: number;
 }
 
-/** Opaque cursors: base64url of the sort key, so clients do not build them by hand. */
+/** Longest cursor the server issues is well under this; anything longer was not issued here. */
+const MAX_CURSOR_CHARS = 200;
+const NUMBER_KEY = /^(0|[1-9][0-9]{0,15})$/;
+// Sort keys are ids (`acct_…`), numbers, or `<epoch ms>|<id>` pairs.
+const STRING_KEY = /^[A-Za-z0-9_|.-]{1,120}$/;
+
+/**
+ * Opaque cursors: base64url of a tagged sort key (`n:` a number, `s:` a string), so clients do
+ * not build them by hand and the server can tell its own cursors from anything else.
+ */
 export function encodeCursor(key: string | number): string {
-  return Buffer.from(String(key), 'utf8').toString('base64url');
+  return Buffer.from(`${typeof key === 'number' ? 'n' : 's'}:${key}`, 'utf8').toString('base64url');
 }
 
+const notIssued = () =>
+  badInput('This cursor was not issued by this server: pass a cursor or pageInfo.endCursor from a previous page.', {
+    argument: 'after',
+  });
+
+/**
+ * The sort key of a cursor this server issued. Anything else — garbage, an enormous string, a
+ * hand-made key — is BAD_USER_INPUT rather than a silently empty page.
+ */
 export function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, 'base64url').toString('utf8');
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw notIssued();
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  // Base64 accepts several spellings of the same bytes; only the one we write is ours.
+  if (Buffer.from(text, 'utf8').toString('base64url') !== cursor) throw notIssued();
+  const key = text.slice(2);
+  if (text.startsWith('n:') && NUMBER_KEY.test(key)) return key;
+  if (text.startsWith('s:') && STRING_KEY.test(key)) return key;
+  throw notIssued();
 }
 
 /** Clamps `first` to [1, max] with a default. */

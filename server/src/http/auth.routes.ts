@@ -2,13 +2,15 @@ import express, { type Router } from 'express';
 import { signIn, signOut } from '../modules/auth/auth.service.js';
 import type { Services } from '../services.js';
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from './cookies.js';
-import { RATE_LIMITED, type RateLimiters, createRateLimiters, signInKey, signInLimitedMessage, take } from './rate-limit.js';
+import { setPasswordWithToken } from '../modules/auth/member.service.js';
+import { RATE_LIMITED, type RateLimiters, clearSignIn, createRateLimiters, signInLimitMessage, take, takeSignIn } from './rate-limit.js';
 
 /**
  * Dashboard sign-in and sign-out. JSON bodies only: a cross-site HTML form
  * cannot send application/json without a CORS preflight, which we never grant.
  *
- * Failed sign-ins are counted per client IP + email (password guessing against one account);
+ * Failed sign-ins are counted per client IP + email (password guessing against one account), per
+ * email from any address, and per address for any email (spraying);
  * the attempt is counted before the password is checked, so parallel guesses cannot slip past the
  * limit, and a success clears the count, so a user who finally types it right starts afresh.
  */
@@ -22,12 +24,11 @@ export function authRoutes(services: Services, limiters: RateLimiters = createRa
       res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: 'Send a JSON body with email and password.' } });
       return;
     }
-    const key = signInKey(req.socket.remoteAddress, email);
-    const wait = await take(limiters.signIn, key);
-    if (wait !== null) {
-      services.logger.warn({ event: 'sign_in_rate_limited' }, 'sign-in refused: rate limited');
-      res.setHeader('Retry-After', String(wait));
-      res.status(429).json({ error: { code: RATE_LIMITED, message: signInLimitedMessage(limiters.env, wait) } });
+    const refused = await takeSignIn(limiters, req.socket.remoteAddress, email);
+    if (refused !== null) {
+      services.logger.warn({ event: 'sign_in_rate_limited', limit: refused.limit }, 'sign-in refused: rate limited');
+      res.setHeader('Retry-After', String(refused.wait));
+      res.status(429).json({ error: { code: RATE_LIMITED, message: signInLimitMessage(limiters.env, refused.limit, refused.wait) } });
       return;
     }
     const em = services.orm.em.fork();
@@ -37,10 +38,36 @@ export function authRoutes(services: Services, limiters: RateLimiters = createRa
       res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Wrong email or password.' } });
       return;
     }
-    await limiters.signIn.delete(key);
+    await clearSignIn(limiters, req.socket.remoteAddress, email);
     services.logger.info({ event: 'sign_in', userId: result.user.id }, 'signed in');
     res.setHeader('Set-Cookie', sessionCookie(result.token, result.expiresAt, services.env.cookieSecure));
     res.json({ user: { email: result.user.email, role: result.user.role, platformId: result.user.platformId } });
+  });
+
+  // The token of a setPasswordUrl (one use, 72 hours) and a new password. Attempts count against the
+  // address's sign-in allowance: a token is 256 random bits, but guessing should still be costly.
+  router.post('/set-password', async (req, res) => {
+    const { token, password } = (req.body ?? {}) as { token?: unknown; password?: unknown };
+    if (typeof token !== 'string' || typeof password !== 'string' || !token || token.length > 200) {
+      res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: 'Send a JSON body with token and password.' } });
+      return;
+    }
+    const wait = await take(limiters.signInAddress, req.socket.remoteAddress ?? 'unknown');
+    if (wait !== null) {
+      res.setHeader('Retry-After', String(wait));
+      res.status(429).json({ error: { code: RATE_LIMITED, message: signInLimitMessage(limiters.env, 'address', wait) } });
+      return;
+    }
+    const result = await setPasswordWithToken(services, token, password);
+    if (!result.ok) {
+      const status = result.code === 'INVALID_TOKEN' ? 410 : 400;
+      const code = result.code === 'INVALID_TOKEN' ? 'INVALID_TOKEN' : 'BAD_USER_INPUT';
+      res.status(status).json({ error: { code, reason: result.problem ?? result.code, message: result.message } });
+      return;
+    }
+    await limiters.signInAddress.reward(req.socket.remoteAddress ?? 'unknown', 1);
+    services.logger.info({ event: 'password_set' }, 'password set with a link');
+    res.json({ ok: true, email: result.email });
   });
 
   router.post('/sign-out', async (req, res) => {

@@ -24,14 +24,32 @@ const BATCH_CREATE_FIELD = 'createUploadBatch';
 export interface RateLimiters {
   /** Failed sign-ins per client IP + email. */
   signIn: RateLimiterMemory;
+  /** Failed sign-ins per email, from any address. */
+  signInEmail: RateLimiterMemory;
+  /** Failed sign-ins and set-password attempts per client address, any email. */
+  signInAddress: RateLimiterMemory;
   /** Upload batches created per platform. */
   batchCreate: RateLimiterMemory;
-  env: Pick<Env, 'SIGN_IN_RATE_LIMIT' | 'SIGN_IN_RATE_WINDOW_SECONDS' | 'BATCH_CREATE_RATE_LIMIT' | 'BATCH_CREATE_RATE_WINDOW_SECONDS'>;
+  env: Pick<
+    Env,
+    | 'SIGN_IN_RATE_LIMIT'
+    | 'SIGN_IN_EMAIL_RATE_LIMIT'
+    | 'SIGN_IN_ADDRESS_RATE_LIMIT'
+    | 'SIGN_IN_RATE_WINDOW_SECONDS'
+    | 'BATCH_CREATE_RATE_LIMIT'
+    | 'BATCH_CREATE_RATE_WINDOW_SECONDS'
+  >;
 }
 
 export function createRateLimiters(env: Env): RateLimiters {
   return {
     signIn: new RateLimiterMemory({ keyPrefix: 'sign-in', points: env.SIGN_IN_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS }),
+    signInEmail: new RateLimiterMemory({ keyPrefix: 'sign-in-email', points: env.SIGN_IN_EMAIL_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS }),
+    signInAddress: new RateLimiterMemory({
+      keyPrefix: 'sign-in-address',
+      points: env.SIGN_IN_ADDRESS_RATE_LIMIT,
+      duration: env.SIGN_IN_RATE_WINDOW_SECONDS,
+    }),
     batchCreate: new RateLimiterMemory({
       keyPrefix: 'batch-create',
       points: env.BATCH_CREATE_RATE_LIMIT,
@@ -71,6 +89,47 @@ export function signInLimitedMessage(env: RateLimiters['env'], waitSeconds: numb
     `Too many failed sign-ins for this email from your address (at most ${env.SIGN_IN_RATE_LIMIT} every ` +
     `${minutes(env.SIGN_IN_RATE_WINDOW_SECONDS)}). Try again in ${waitSeconds} seconds.`
   );
+}
+
+/** Which sign-in counter refused: the pair, the email from anywhere, or the address for any email. */
+export type SignInLimit = 'pair' | 'email' | 'address';
+
+/**
+ * Takes one attempt from each sign-in counter (pair, email, address). Returns null when allowed,
+ * else the limit that refused and the seconds to wait. Every counter is charged, so an attacker
+ * rotating emails or addresses still runs into one of them.
+ */
+export async function takeSignIn(limiters: RateLimiters, ip: string | undefined, email: string): Promise<{ limit: SignInLimit; wait: number } | null> {
+  const address = ip ?? 'unknown';
+  const checks: [SignInLimit, RateLimiterMemory, string][] = [
+    ['pair', limiters.signIn, signInKey(ip, email)],
+    ['email', limiters.signInEmail, email.trim().toLowerCase()],
+    ['address', limiters.signInAddress, address],
+  ];
+  let refused: { limit: SignInLimit; wait: number } | null = null;
+  for (const [limit, limiter, key] of checks) {
+    const wait = await take(limiter, key);
+    if (wait !== null && (refused === null || wait > refused.wait)) refused = { limit, wait };
+  }
+  return refused;
+}
+
+/**
+ * After a successful sign-in the person's own counters start afresh and the address gets its
+ * attempt back, so an office behind one address is not limited by its own successful sign-ins.
+ */
+export async function clearSignIn(limiters: RateLimiters, ip: string | undefined, email: string): Promise<void> {
+  await limiters.signIn.delete(signInKey(ip, email));
+  await limiters.signInEmail.delete(email.trim().toLowerCase());
+  await limiters.signInAddress.reward(ip ?? 'unknown', 1);
+}
+
+export function signInLimitMessage(env: RateLimiters['env'], limit: SignInLimit, waitSeconds: number): string {
+  if (limit === 'pair') return signInLimitedMessage(env, waitSeconds);
+  const window = minutes(env.SIGN_IN_RATE_WINDOW_SECONDS);
+  return limit === 'email'
+    ? `Too many failed sign-ins for this email (at most ${env.SIGN_IN_EMAIL_RATE_LIMIT} every ${window}). Try again in ${waitSeconds} seconds.`
+    : `Too many failed attempts from your address (at most ${env.SIGN_IN_ADDRESS_RATE_LIMIT} every ${window}). Try again in ${waitSeconds} seconds.`;
 }
 
 function batchLimitedMessage(env: RateLimiters['env'], waitSeconds: number): string {

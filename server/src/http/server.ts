@@ -13,12 +13,14 @@ import { internalError, isApiError, unauthenticated } from '../graphql/errors.js
 import { resolvePrincipal } from '../modules/auth/auth.service.js';
 import type { Principal } from '../modules/auth/principal.js';
 import type { Services } from '../services.js';
+import { ApiKeyUsage } from '../modules/auth/api-key-usage.js';
 import { authRoutes } from './auth.routes.js';
 import { readSessionCookie } from './cookies.js';
 import { graphqlRuntime } from './graphql-runtime.js';
 import { LIMIT_CODE, armorRules, isTokenLimitError, limitError, limitsFromEnv, parseOptions, prepareOperation } from './graphql-limits.js';
 import { httpErrorResponse } from './http-errors.js';
 import { requestOrigin } from './origin.js';
+import { SocketRegistry } from './socket-registry.js';
 import { batchCreateLimitPlugin, batchCreateWait, batchRateLimitedError, createRateLimiters } from './rate-limit.js';
 
 export interface HttpApp {
@@ -40,6 +42,8 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
   const limits = limitsFromEnv(env);
   const rules = armorRules(limits);
   const limiters = createRateLimiters(env);
+  const sockets = new SocketRegistry(services.pubsub, logger);
+  const keyUsage = new ApiKeyUsage(services.db, logger);
 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
   const wsServer = useServer<Record<string, unknown>, { principal?: Principal; origin?: string }>(
@@ -61,6 +65,8 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
           sessionToken,
         );
         if (!principal) return false;
+        if (principal.kind === 'apiKey') keyUsage.touch(principal.subjectId);
+        sockets.add(principal.subjectId, ctx.extra.socket);
         ctx.extra.principal = principal;
         ctx.extra.origin = origin;
         return true;
@@ -175,6 +181,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
         const em = services.orm.em.fork();
         const principal = await resolvePrincipal(em, req.headers.authorization, readSessionCookie(req.headers.cookie));
         if (!principal) throw unauthenticated();
+        if (principal.kind === 'apiKey') keyUsage.touch(principal.subjectId);
         return { em, principal, services, logger, origin: requestOrigin(env.PUBLIC_URL, req) };
       },
     }),
@@ -215,6 +222,8 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     close: async () => {
       await apollo.stop();
       await new Promise<void>((done) => wss.close(() => done()));
+      await sockets.close();
+      await keyUsage.close();
     },
   };
 }

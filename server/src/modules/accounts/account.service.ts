@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlDatabase, SqlValue } from '../../db/sql.js';
+import { badInput } from '../../graphql/errors.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
 import type { ConnectedAccountFilter, ConnectedAccountType } from './account.types.js';
 import { ACCOUNT_COLUMNS, type AccountRow, accountFromRow } from './account.row.js';
@@ -21,6 +22,12 @@ export function toAccountType(a: ConnectedAccount): ConnectedAccountType {
     updatedAt: a.updatedAt,
   };
 }
+
+/**
+ * Longest search string. SQLite refuses LIKE patterns past its own limit (50,000 bytes by default)
+ * with an internal error, and no name, id or email is anywhere near this long.
+ */
+export const MAX_SEARCH_CHARS = 200;
 
 /** LIKE pattern matching `text` literally (the same escape on both dialects). */
 function likeContains(text: string): string {
@@ -44,6 +51,12 @@ export async function listAccounts(
   if (f?.eligible === true) where.push(`not (${INELIGIBLE_SQL})`);
   if (f?.eligible === false) where.push(INELIGIBLE_SQL);
   const search = f?.search?.trim();
+  if (search && search.length > MAX_SEARCH_CHARS) {
+    throw badInput(`The search is ${search.length} characters long; at most ${MAX_SEARCH_CHARS} are allowed.`, {
+      argument: 'filter.search',
+      maxLength: MAX_SEARCH_CHARS,
+    });
+  }
   if (search) {
     params.push(likeContains(search.toLowerCase()));
     const p = `$${params.length}`;

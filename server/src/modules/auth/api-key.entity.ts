@@ -26,4 +26,16 @@ export class ApiKey {
 
   @Property({ type: 'datetime', nullable: true })
   revokedAt?: Date | null;
+
+  /** What the key is for, as its creator named it (null for keys made before names existed). */
+  @Property({ type: 'string', nullable: true })
+  name?: string | null;
+
+  /** Who created it: a user's email, an API key's prefix, or null for the operator command line. */
+  @Property({ type: 'string', nullable: true, fieldName: 'created_by' })
+  createdBy?: string | null;
+
+  /** Written at most once a minute per key, off the request path. */
+  @Property({ type: 'datetime', nullable: true, fieldName: 'last_used_at' })
+  lastUsedAt?: Date | null;
 }

@@ -8,15 +8,31 @@ import { Session } from './session.entity.js';
 
 export const SESSION_COOKIE = 'cc_session';
 
+/**
+ * The password_hash of a member who has not yet used their set-password link: not an argon2
+ * hash, so no password verifies against it.
+ */
+export const NO_PASSWORD = '!unset';
+
 /** Hashes a password with argon2id (library defaults follow OWASP's minimums). */
 export function hashPassword(password: string): Promise<string> {
   return hash(password);
 }
 
+/** A new secret API key: `sk_` and 40 base62 characters (238 random bits). */
+export function newApiKeySecret(): string {
+  return `sk_${randomToken(40)}`;
+}
+
+/** The part of a key shown to people so they can tell keys apart. */
+export function apiKeyPrefix(key: string): string {
+  return key.slice(0, 10);
+}
+
 /** Creates a secret API key; the clear key is returned once and never stored. */
-export async function createApiKey(em: EntityManager, platformId: string): Promise<string> {
-  const key = `sk_${randomToken(40)}`;
-  em.create(ApiKey, { id: newId('key'), platformId, prefix: key.slice(0, 10), keyHash: sha256Hex(key) });
+export async function createApiKey(em: EntityManager, platformId: string, name: string | null = null): Promise<string> {
+  const key = newApiKeySecret();
+  em.create(ApiKey, { id: newId('key'), platformId, prefix: apiKeyPrefix(key), keyHash: sha256Hex(key), name });
   await em.flush();
   return key;
 }
@@ -44,7 +60,7 @@ export async function principalFromApiKey(em: EntityManager, key: string): Promi
   if (!key.startsWith('sk_')) return null;
   const row = await em.findOne(ApiKey, { keyHash: sha256Hex(key), revokedAt: null });
   if (!row) return null;
-  return { platformId: row.platformId, role: Role.ADMIN, kind: 'apiKey', subjectId: row.id, actor: row.prefix };
+  return { platformId: row.platformId, role: Role.ADMIN, kind: 'apiKey', subjectId: row.id, keyPrefix: row.prefix, actor: row.prefix };
 }
 
 /** The principal behind a session cookie token, or null when unknown or expired. */
@@ -69,13 +85,15 @@ export async function signIn(
 ): Promise<{ token: string; expiresAt: Date; user: DashboardUser } | null> {
   const user = await em.findOne(DashboardUser, { email: email.trim().toLowerCase() });
   dummyHash ??= hashPassword(randomToken(20));
-  const ok = await verify(user?.passwordHash ?? (await dummyHash), password).catch(() => false);
-  if (!user || !ok) return null;
+  const usable = user && user.passwordHash !== NO_PASSWORD ? user : null;
+  const ok = await verify(usable?.passwordHash ?? (await dummyHash), password).catch(() => false);
+  if (!usable || !ok) return null;
+  usable.lastSignInAt = new Date();
   const token = randomToken(43);
   const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
-  em.create(Session, { tokenHash: sha256Hex(token), userId: user.id, expiresAt });
+  em.create(Session, { tokenHash: sha256Hex(token), userId: usable.id, expiresAt });
   await em.flush();
-  return { token, expiresAt, user };
+  return { token, expiresAt, user: usable };
 }
 
 export async function signOut(em: EntityManager, token: string): Promise<void> {

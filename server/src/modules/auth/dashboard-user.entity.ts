@@ -28,4 +28,7 @@ export class DashboardUser {
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', nullable: true, fieldName: 'last_sign_in_at' })
+  lastSignInAt?: Date | null;
 }

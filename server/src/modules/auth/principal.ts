@@ -10,4 +10,6 @@ export interface Principal {
   email?: string;
   /** Who did it, as history and logs name them: the user's email or the API key's prefix (never a secret). */
   actor: string;
+  /** The API key's prefix (what the audit log and history show for a key); never the key. */
+  keyPrefix?: string;
 }

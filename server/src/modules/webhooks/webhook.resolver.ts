@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { pageSize } from '../../graphql/relay.js';
+import { auditActor } from '../audit/audit.store.js';
 import { Role } from '../auth/dashboard-user.entity.js';
 import {
   CreateWebhookEndpointInput,
@@ -79,7 +80,7 @@ export class WebhookResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => CreateWebhookEndpointInput) input: CreateWebhookEndpointInput,
   ): Promise<CreateWebhookEndpointPayload> {
-    return createEndpoint(ctx.services, ctx.principal.platformId, input);
+    return createEndpoint(ctx.services, ctx.principal.platformId, input, auditActor(ctx.principal));
   }
 
   @Authorized(Role.ADMIN)
@@ -89,13 +90,13 @@ export class WebhookResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateWebhookEndpointInput) input: UpdateWebhookEndpointInput,
   ): Promise<WebhookEndpointType> {
-    return updateEndpoint(ctx.services, ctx.principal.platformId, id, input);
+    return updateEndpoint(ctx.services, ctx.principal.platformId, id, input, auditActor(ctx.principal));
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Boolean, { description: 'Deletes the endpoint and its delivery log.' })
   deleteWebhookEndpoint(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    return deleteEndpoint(ctx.services, ctx.principal.platformId, id);
+    return deleteEndpoint(ctx.services, ctx.principal.platformId, id, auditActor(ctx.principal));
   }
 
   @Authorized(Role.ADMIN)
@@ -103,7 +104,7 @@ export class WebhookResolver {
     description: 'A new signing secret; the previous one also signs for 24 hours.',
   })
   rotateWebhookEndpointSecret(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<RotateWebhookEndpointSecretPayload> {
-    return rotateSecret(ctx.services, ctx.principal.platformId, id);
+    return rotateSecret(ctx.services, ctx.principal.platformId, id, auditActor(ctx.principal));
   }
 
   @Authorized(Role.ADMIN)

@@ -2,6 +2,7 @@ import type { SqlDatabase, SqlTx, SqlValue } from '../../db/sql.js';
 import { badInput, conflict, notFound } from '../../graphql/errors.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
 import { newId } from '../../ids.js';
+import { recordAudit } from '../audit/audit.store.js';
 import type { Services } from '../../services.js';
 import { LOCK_FANOUT_SQL, OUTBOX_END_SQL } from './fan-out.js';
 import { newSigningSecret } from './signing.js';
@@ -92,6 +93,7 @@ export async function createEndpoint(
   services: Services,
   platformId: string,
   input: { url: string; description?: string | null; enabledEvents?: string[] | null },
+  actor: string | null = null,
 ): Promise<{ endpoint: WebhookEndpointType; secret: string }> {
   const url = await validUrl(services, input.url);
   const description = validDescription(input.description);
@@ -111,6 +113,14 @@ export async function createEndpoint(
        values ($1, $2, $3, $4, $5, $6, $7, ${OUTBOX_END_SQL}, $8, $8)`,
       [id, platformId, url, description, true, events, secret, now],
     );
+    await recordAudit(tx, {
+      platformId,
+      actor,
+      action: 'webhook_endpoint.created',
+      target: id,
+      details: { url, description, enabledEvents: JSON.parse(events) },
+      at: now,
+    });
     return (await endpointRecord(tx, platformId, id)) as EndpointRecord;
   });
   services.logger.info({ endpointId: id, platformId, host: new URL(url).host }, 'webhook endpoint created');
@@ -126,6 +136,7 @@ export async function updateEndpoint(
   platformId: string,
   id: string,
   input: { url?: string | null; description?: string | null; enabled?: boolean | null; enabledEvents?: string[] | null },
+  actor: string | null = null,
 ): Promise<WebhookEndpointType> {
   const url = input.url === undefined || input.url === null ? null : await validUrl(services, input.url);
   const events = input.enabledEvents === undefined || input.enabledEvents === null ? null : validEvents(input.enabledEvents);
@@ -154,10 +165,22 @@ export async function updateEndpoint(
     set('updated_at', now);
     params.push(id);
     await tx.execute(`update webhook_endpoint set ${sets.join(', ')} where id = $${params.length}`, params);
-    return (await endpointRecord(tx, platformId, id)) as EndpointRecord;
+    const after = (await endpointRecord(tx, platformId, id)) as EndpointRecord;
+    await recordAudit(tx, { platformId, actor, action: 'webhook_endpoint.updated', target: id, details: endpointChanges(before, after), at: now });
+    return after;
   });
   services.logger.info({ endpointId: id, platformId, enabled: Boolean(record.enabled) }, 'webhook endpoint updated');
   return endpointFromRecord(record);
+}
+
+/** The audit details of an edit: each changed field, before and after (the secret is not among them). */
+function endpointChanges(before: EndpointRecord, after: EndpointRecord): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  for (const key of ['url', 'description', 'enabled_events'] as const) {
+    if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
+  }
+  if (Boolean(before.enabled) !== Boolean(after.enabled)) changes.enabled = { from: Boolean(before.enabled), to: Boolean(after.enabled) };
+  return changes;
 }
 
 /**
@@ -179,13 +202,14 @@ export async function disableEndpoint(tx: SqlTx, endpointId: string, reason: str
 }
 
 /** Deletes an endpoint and its delivery log. Another platform's endpoint is NOT_FOUND, like a missing one. */
-export async function deleteEndpoint(services: Services, platformId: string, id: string): Promise<boolean> {
+export async function deleteEndpoint(services: Services, platformId: string, id: string, actor: string | null = null): Promise<boolean> {
   const deleted = await services.db.transaction(async (tx) => {
     // Deliveries first: one statement per table keeps SQLite and PostgreSQL alike
     // whether or not foreign keys cascade on the connection.
     const exists = await endpointRecord(tx, platformId, id);
     if (!exists) return 0;
     await tx.execute('delete from webhook_delivery where endpoint_id = $1', [id]);
+    await recordAudit(tx, { platformId, actor, action: 'webhook_endpoint.deleted', target: id, details: { url: exists.url } });
     return tx.execute('delete from webhook_endpoint where id = $1 and platform_id = $2', [id, platformId]);
   });
   if (deleted === 0) throw notFound('Webhook endpoint');
@@ -201,6 +225,7 @@ export async function rotateSecret(
   services: Services,
   platformId: string,
   id: string,
+  actor: string | null = null,
 ): Promise<{ endpoint: WebhookEndpointType; secret: string }> {
   const secret = newSigningSecret();
   const now = new Date();
@@ -211,6 +236,7 @@ export async function rotateSecret(
       [new Date(now.getTime() + SECRET_OVERLAP_MS), secret, now, id, platformId],
     );
     if (changed === 0) throw notFound('Webhook endpoint');
+    await recordAudit(tx, { platformId, actor, action: 'webhook_endpoint.secret_rotated', target: id, at: now });
     return (await endpointRecord(tx, platformId, id)) as EndpointRecord;
   });
   services.logger.info({ endpointId: id, platformId }, 'webhook endpoint secret rotated');

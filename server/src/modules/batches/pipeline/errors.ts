@@ -127,6 +127,19 @@ export function malformedCsvRejection(line: number, detail?: string): FileReject
   );
 }
 
+/** A row longer than the per-row cap (MALFORMED_CSV with the line and the cap). */
+export function rowTooLongRejection(line: number, maxChars: number, insideQuotes: boolean): FileRejection {
+  const quoted = insideQuotes
+    ? ' It is inside a quoted value at that point: a quote (") may open a value that is closed much later, or never.'
+    : '';
+  return new FileRejection(
+    'MALFORMED_CSV',
+    `Row ${line} of this file is longer than ${maxChars.toLocaleString('en-US')} characters, the most one row may have.${quoted} ` +
+      'Shorten that row or check its quotes, then upload the file again.',
+    { line },
+  );
+}
+
 /** The bytes are not text in an encoding we can read (a workbook, an image, UTF-32…). */
 export function unsupportedEncodingRejection(): FileRejection {
   return new FileRejection(

@@ -170,8 +170,17 @@ describe('createRowParser: file rejections', () => {
     const { rows, error } = await parseText(split(`h\na\n"${'x'.repeat(5000)}`, 100), { maxRecordChars: 1000 });
     expect(error?.code).toBe('MALFORMED_CSV');
     expect(error?.line).toBe(3);
-    expect(error?.message).toContain('never closed');
+    expect(error?.message).toMatch(/^Row 3 of this file is longer than 1,000 characters, the most one row may have\. /);
+    expect(error?.message).toContain('inside a quoted value');
     expect(rows).toEqual([[1, ['h']], [2, ['a']]]);
+  });
+
+  it('names the row cap and the line for a quoted value that is closed, but only after the cap', async () => {
+    const { error } = await parseText(split(`h,x\na,1\nb,"${'x'.repeat(5000)}"\nc,3\n`, 100), { maxRecordChars: 1000 });
+    expect(error?.code).toBe('MALFORMED_CSV');
+    expect(error?.line).toBe(3);
+    expect(error?.message).toContain('longer than 1,000 characters');
+    expect(error?.message).not.toContain('never closed.');
   });
 
   it('refuses more data rows than maxDataRows with TOO_MANY_ROWS', async () => {

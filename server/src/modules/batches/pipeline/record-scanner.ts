@@ -1,4 +1,4 @@
-import { type FileRejection, malformedCsvRejection } from './errors.js';
+import { type FileRejection, malformedCsvRejection, rowTooLongRejection } from './errors.js';
 
 /**
  * Scanner states, mirroring how @fast-csv/parse splits records: a quote opens a quoted field only as
@@ -117,10 +117,8 @@ export class RecordScanner {
   }
 
   private tooLong(): FileRejection {
-    const detail =
-      this.state === State.Quoted
-        ? 'a quote (") opens a value that is never closed'
-        : `the row is longer than ${this.maxRecordChars.toLocaleString('en-US')} characters`;
-    return malformedCsvRejection(this.completed + 1, detail);
+    // Past the cap we cannot tell a quote that is never closed from one closed much later (a 20 MB
+    // quoted field), so the message names what is certain: the cap and the line.
+    return rowTooLongRejection(this.completed + 1, this.maxRecordChars, this.state === State.Quoted);
   }
 }

@@ -1,4 +1,4 @@
-import { join, raw, type SqlDatabase, type SqlTx, type SqlValue, sql } from '../../../db/sql.js';
+import { join, raw, type Sql, type SqlDatabase, type SqlTx, type SqlValue, sql } from '../../../db/sql.js';
 import { BATCH_COLUMNS, type BatchRecord } from '../batch.mapper.js';
 import { type BatchStatus, UploadBatchStatus } from '../lifecycle/batch-status.js';
 import { type BatchAction, PURGEABLE_STATUSES, TRANSITIONS } from '../lifecycle/transitions.js';
@@ -34,7 +34,8 @@ export type TransitionColumns = Partial<
     | 'skipped'
     | 'invalid'
     | 'warnings',
-    SqlValue
+    // A fragment (the `sql` tag) for a value computed from the row itself.
+    SqlValue | Sql
   >
 >;
 

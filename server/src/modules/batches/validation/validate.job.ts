@@ -1,3 +1,4 @@
+import { sql } from '../../../db/sql.js';
 import type { Services } from '../../../services.js';
 import { publishBatch } from '../batch.service.js';
 import { type ProblemRowsMessage, problemRowsTopic } from '../batch.topics.js';
@@ -159,9 +160,19 @@ export async function rejectBatch(services: Services, batchId: string, err: File
   });
 }
 
-/** Ends a batch a job was working on as FAILED with a message for the user (a no-op if it moved on). */
+/**
+ * Ends a batch a job was working on as FAILED with a message for the user (a no-op if it moved on).
+ * A batch that fails while VALIDATING has its total set to the rows it processed: the file's own
+ * total is only known at the end, and "0 rows, 40,000 processed" contradicts itself.
+ */
 export async function failBatch(services: Services, batchId: string, message: string): Promise<boolean> {
-  const moved = await transition(services.db, batchId, 'fail', { set: { failure_message: message } });
+  const moved = await transition(services.db, batchId, 'fail', {
+    set: {
+      failure_message: message,
+      // Read before the update: the status it had (SQL evaluates SET against the old row).
+      total_rows: sql`case when status = ${UploadBatchStatus.VALIDATING} then processed_rows else total_rows end`,
+    },
+  });
   if (!moved) services.logger.info({ batchId }, 'not failed: the batch is no longer being worked on');
   return moved !== null;
 }

@@ -1,0 +1,118 @@
+import type { Api } from '../client.js';
+import type { BareDb } from '../bare.js';
+import type { GeneratedUpload } from '../generate.js';
+import { percentile, since } from '../stats.js';
+
+/** The "small query" of issue 19: one round trip that authenticates and reads one row. */
+const SMALL_QUERY = '{ viewer { role platform { id } } }';
+
+export interface LatencySummary {
+  samples: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface ConcurrencyResult {
+  batchId: string;
+  clients: number;
+  /** The same load with nothing else running. */
+  idle: LatencySummary;
+  /** While the apply of every row of the file runs. */
+  applying: LatencySummary;
+  /** A read on a connection of its own (outside the server), every 20 ms during the apply: the database alone. */
+  bareRead: LatencySummary;
+  /** Event-loop stalls seen by the server's own probe (ms), when logged. */
+  applyMs: number;
+}
+
+function summary(values: readonly number[]): LatencySummary {
+  return {
+    samples: values.length,
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    max: values.length ? Math.max(...values) : Number.NaN,
+  };
+}
+
+/** `clients` closed-loop clients sending the small query until `stop` resolves; latencies in ms. */
+async function load(api: Api, clients: number, stop: Promise<void>): Promise<{ latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+  });
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (!stopped) {
+        const start = performance.now();
+        try {
+          await api.gql(SMALL_QUERY);
+          latencies.push(since(start));
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { latencies, errors };
+}
+
+/**
+ * Issue 19's probe: under `clients` concurrent clients, how long a small query takes, first with
+ * nothing else running, then while an apply of the whole file runs. A read on a separate
+ * connection tells the database's share (SQLite readers do not wait for the WAL writer) from the
+ * server's own (its connection pool, its event loop).
+ */
+export async function measureConcurrency(
+  api: Api,
+  bare: BareDb,
+  upload: GeneratedUpload,
+  clients: number,
+  timeoutMs: number,
+): Promise<ConcurrencyResult> {
+  const { id, uploadUrl } = await api.createBatch('concurrency.csv');
+  await api.putFile(uploadUrl, upload.path);
+  await api.waitFor(id, ['VALIDATED'], timeoutMs, 200);
+
+  const idle = await load(api, clients, new Promise((done) => setTimeout(done, 3_000)));
+
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((done) => {
+    finish = done;
+  });
+  const bareLatencies: number[] = [];
+  const bareLoop = (async () => {
+    let stopped = false;
+    void finished.then(() => {
+      stopped = true;
+    });
+    while (!stopped) {
+      const start = performance.now();
+      await bare.query('select count(*) as n from platform');
+      bareLatencies.push(since(start));
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  })();
+  const start = performance.now();
+  await api.confirm(id);
+  const applying = load(api, clients, finished);
+  try {
+    await api.waitFor(id, ['COMPLETED'], timeoutMs, 250);
+  } finally {
+    finish();
+  }
+  const applyMs = since(start);
+  const during = await applying;
+  await bareLoop;
+  if (during.errors + idle.errors > 0) throw new Error(`${during.errors + idle.errors} small queries failed`);
+  return {
+    batchId: id,
+    clients,
+    idle: summary(idle.latencies),
+    applying: summary(during.latencies),
+    bareRead: summary(bareLatencies),
+    applyMs,
+  };
+}
