@@ -25,6 +25,24 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/**
+ * How long shutdown waits for running jobs. An apply hands back within one chunk; a validation
+ * runs to its end unless this runs out (embedded: the next start marks it FAILED; BullMQ: its
+ * lock lapses and another worker runs it again).
+ */
+const JOBS_DRAIN_MS = 5_000;
+
+/** Waits for `work`, at most `ms`; `onTimeout` says what was left behind. */
+async function settleWithin(work: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  const outcome = await Promise.race([work.then(() => 'done' as const, () => 'done' as const), timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') onTimeout();
+}
+
 /** Feature modules plug in here: HTTP routes, jobs and start-up recovery. */
 const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountReportRoute];
 
@@ -43,7 +61,8 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const pubsub = createBus(env, logger);
   const links = new LinkSigner(env.LINK_SIGNING_SECRET);
   const uploads = createUploadStore(env, db);
-  const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploads };
+  const shutdown = new AbortController();
+  const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploads, shutdown: shutdown.signal };
   const runsJobs = env.ROLE !== 'api';
   let webhooks: WebhookWorker | undefined;
   if (runsJobs) {
@@ -75,10 +94,16 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Jobs stop at their next safe point (the apply hands back its batch between two chunks),
+      // /readyz answers 503, no new job is taken; meanwhile HTTP drains and sockets close (1001).
+      shutdown.abort();
       stopExpiry();
+      const jobsClosed = jobs.close();
       await webhooks?.stop();
       await http.close();
-      await jobs.close();
+      await settleWithin(jobsClosed, JOBS_DRAIN_MS, () =>
+        logger.warn({ waitedMs: JOBS_DRAIN_MS }, 'jobs still running at shutdown: left to recovery (apply resumes, validation restarts or fails)'),
+      );
       await pubsub.close();
       await orm.close();
       await maintenance.close();

@@ -18,4 +18,9 @@ export interface Services {
   links: LinkSigner;
   /** Where uploaded files wait for validation (a directory on this machine, or the database). */
   uploads: UploadStore;
+  /**
+   * Aborted when the process starts shutting down: long jobs stop at their next safe point
+   * (the apply between two chunks) and throw `JobHandedBack`.
+   */
+  shutdown: AbortSignal;
 }

@@ -27,6 +27,9 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
+/** How long a stopping server lets in-flight HTTP requests finish before closing their sockets. */
+const HTTP_DRAIN_MS = 3_000;
+
 /** Extra routers mounted before the dashboard fallback (uploads, downloads…). */
 export type RouteMount = (app: express.Express, services: Services) => void;
 
@@ -107,10 +110,15 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: Apollo's own handlers (on outside NODE_ENV=test) stopped the server
+    // under our shutdown, whose apollo.stop() then waited on the half-stopped server until killed (26 s).
+    stopOnTerminationSignals: false,
     parseOptions: parseOptions(limits),
     validationRules: rules,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // Idle keep-alive sockets close at once; a request still running after the grace period is cut,
+      // so a stopping process never waits on a slow client (orchestrators kill after 10–30 s).
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: HTTP_DRAIN_MS }),
       batchCreateLimitPlugin(limiters),
       {
         async serverWillStart() {
@@ -143,6 +151,11 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    // A stopping instance leaves the load balancer's pool before it closes.
+    if (services.shutdown.aborted) {
+      res.status(503).json({ status: 'stopping' });
+      return;
+    }
     try {
       await services.db.query('select 1 as ok');
       res.json({ status: 'ready' });
