@@ -14,6 +14,9 @@ import { mountReportRoute } from './modules/files/report.route.js';
 import { mountTemplateRoute } from './modules/files/template.route.js';
 import { createUploadStore } from './modules/files/upload-store.js';
 import { mountUploadRoute } from './modules/files/upload.route.js';
+import { metricsRoute, startMetricsServer } from './modules/metrics/metrics.http.js';
+import { InstrumentedJobRunner } from './modules/metrics/metrics.jobs.js';
+import { Metrics } from './modules/metrics/metrics.registry.js';
 import { registerWebhookJobs, type WebhookWorker } from './modules/webhooks/delivery.worker.js';
 import { createBus } from './pubsub/create-bus.js';
 import type { Services } from './services.js';
@@ -21,6 +24,8 @@ import type { Services } from './services.js';
 export interface RunningApp {
   url: string;
   port: number;
+  /** The internal metrics port (METRICS_PORT; 0 picks a free one), when set. */
+  metricsPort?: number;
   services: Services;
   close(): Promise<void>;
 }
@@ -57,12 +62,13 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const orm = await openOrm(env.database, logger, { backgroundCheckpoints: true });
   const maintenance = await startDatabaseMaintenance(env.database, orm, logger);
   const db = createSqlDatabase(orm);
-  const jobs = createJobRunner(env, logger);
+  const metrics = new Metrics(db, logger);
+  const jobs = new InstrumentedJobRunner(createJobRunner(env, logger), metrics, db);
   const pubsub = createBus(env, logger);
   const links = new LinkSigner(env.LINK_SIGNING_SECRET);
   const uploads = createUploadStore(env, db);
   const shutdown = new AbortController();
-  const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploads, shutdown: shutdown.signal };
+  const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploads, shutdown: shutdown.signal, metrics };
   const runsJobs = env.ROLE !== 'api';
   let webhooks: WebhookWorker | undefined;
   if (runsJobs) {
@@ -72,7 +78,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
 
   let http: HttpApp;
   if (env.ROLE === 'worker') {
-    http = createHealthServer(db, logger);
+    http = createHealthServer(db, logger, metricsRoute(metrics, env.METRICS_TOKEN, logger));
   } else {
     const schema = await createSchema();
     http = await createHttpApp(services, schema, routeMounts);
@@ -82,6 +88,10 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
     http.server.listen(env.PORT, env.HOST, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
+  const metricsServer =
+    env.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(metrics, { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN }, logger);
   const url = env.PUBLIC_URL ?? `http://localhost:${port}`;
   logger.info({ url, database: env.database.dialect, role: env.ROLE, jobs: jobs.durable ? 'bullmq' : 'in-process' }, 'listening');
   let stopExpiry = () => {};
@@ -101,6 +111,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
       const jobsClosed = jobs.close();
       await webhooks?.stop();
       await http.close();
+      await metricsServer?.close();
       await settleWithin(jobsClosed, JOBS_DRAIN_MS, () =>
         logger.warn({ waitedMs: JOBS_DRAIN_MS }, 'jobs still running at shutdown: left to recovery (apply resumes, validation restarts or fails)'),
       );
@@ -110,5 +121,6 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
     })();
     return closing;
   };
-  return { url, port, services, close };
+  const metricsPort = metricsServer ? (metricsServer.server.address() as AddressInfo).port : undefined;
+  return { url, port, metricsPort, services, close };
 }

@@ -9,6 +9,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.js';
+import { graphqlMetricsPlugin, httpMetrics, metricsRoute } from '../modules/metrics/metrics.http.js';
 import { unauthenticated } from '../graphql/errors.js';
 import { resolvePrincipal } from '../modules/auth/auth.service.js';
 import type { Principal } from '../modules/auth/principal.js';
@@ -40,6 +41,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const server = createServer(app);
+  app.use(httpMetrics(services.metrics));
   const limits = limitsFromEnv(env);
   const rules = armorRules(limits);
   const limiters = createRateLimiters(env);
@@ -120,6 +122,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
       // so a stopping process never waits on a slow client (orchestrators kill after 10–30 s).
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: HTTP_DRAIN_MS }),
       batchCreateLimitPlugin(limiters),
+      graphqlMetricsPlugin<GraphQLContext>(services.metrics),
       {
         async serverWillStart() {
           return {
@@ -165,6 +168,8 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     }
   });
 
+  app.get('/metrics', metricsRoute(services.metrics, env.METRICS_TOKEN, logger));
+
   app.use('/auth', authRoutes(services, limiters));
 
   app.use(
@@ -186,7 +191,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
   if (existsSync(resolve(dist, 'index.html'))) {
     app.use(express.static(dist, { index: false, maxAge: '1h' }));
     // Client-side routes (/batches/:id …) all load the single page.
-    app.get(/^\/(?!graphql|auth|healthz|readyz|files).*/, (_req, res) => {
+    app.get(/^\/(?!graphql|auth|healthz|readyz|metrics|files).*/, (_req, res) => {
       res.sendFile(resolve(dist, 'index.html'));
     });
   } else {
