@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { signIn, signOut } from '../modules/auth/auth.service.js';
 import type { Services } from '../services.js';
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from './cookies.js';
+import { sessionHandler } from './session.route.js';
 import { RATE_LIMITED, type RateLimiters, createRateLimiters, signInKey, signInLimitedMessage, take } from './rate-limit.js';
 
 /**
@@ -42,6 +43,8 @@ export function authRoutes(services: Services, limiters: RateLimiters = createRa
     res.setHeader('Set-Cookie', sessionCookie(result.token, result.expiresAt, services.env.cookieSecure));
     res.json({ user: { email: result.user.email, role: result.user.role, platformId: result.user.platformId } });
   });
+
+  router.get('/session', sessionHandler(services));
 
   router.post('/sign-out', async (req, res) => {
     const token = readSessionCookie(req.headers.cookie);
