@@ -47,7 +47,11 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       () => false,
     );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${logs.join('\n')}`);
+    if (Date.now() > deadline) {
+      // Never leave it running: a slow start would otherwise outlive the test (and its database).
+      child.kill('SIGKILL');
+      throw new Error(`server did not start:\n${logs.join('\n')}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

@@ -220,6 +220,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     close: async () => {
       await apollo.stop();
       await new Promise<void>((done) => wss.close(() => done()));
+      await limiters.close();
     },
   };
 }
