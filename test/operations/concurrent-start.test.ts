@@ -18,7 +18,8 @@ describe.skipIf(TEST_DB !== 'postgres')('three instances starting at once on one
   });
 
   it('all come up, and the migrations run exactly once', async () => {
-    const started = await Promise.all([1, 2, 3].map(() => spawnServer(childSettings(database.url))));
+    // Three cold tsx starts at once take long on a busy 2-core machine: a generous start deadline.
+    const started = await Promise.all([1, 2, 3].map(() => spawnServer(childSettings(database.url), { startTimeoutMs: 150_000 })));
     servers.push(...started);
     for (const s of started) expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
 
@@ -33,5 +34,5 @@ describe.skipIf(TEST_DB !== 'postgres')('three instances starting at once on one
     } finally {
       await direct.close();
     }
-  });
+  }, 200_000);
 });
