@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { ApolloServer } from '@apollo/server';
@@ -20,6 +19,7 @@ import { graphqlRuntime } from './graphql-runtime.js';
 import { LIMIT_CODE, armorRules, isTokenLimitError, limitError, limitsFromEnv, parseOptions, prepareOperation } from './graphql-limits.js';
 import { httpErrorResponse } from './http-errors.js';
 import { requestOrigin } from './origin.js';
+import { mountDashboard } from './static-assets.js';
 import { batchCreateLimitPlugin, batchCreateWait, batchRateLimitedError, createRateLimiters } from './rate-limit.js';
 
 export interface HttpApp {
@@ -188,13 +188,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
   for (const mount of mounts) mount(app, services);
 
   const dist = resolve(env.CLIENT_DIST ?? new URL('../../../client/dist', import.meta.url).pathname);
-  if (existsSync(resolve(dist, 'index.html'))) {
-    app.use(express.static(dist, { index: false, maxAge: '1h' }));
-    // Client-side routes (/batches/:id …) all load the single page.
-    app.get(/^\/(?!graphql|auth|healthz|readyz|metrics|files).*/, (_req, res) => {
-      res.sendFile(resolve(dist, 'index.html'));
-    });
-  } else {
+  if (!mountDashboard(app, dist, /^\/(?!graphql|auth|healthz|readyz|metrics|files).*/)) {
     app.get('/', (_req, res) => {
       res.type('text/plain').send('Comms Center API. POST /graphql. The dashboard is not built (pnpm --filter @comms/client build).');
     });
