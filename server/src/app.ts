@@ -18,6 +18,7 @@ import { metricsRoute, startMetricsServer } from './modules/metrics/metrics.http
 import { InstrumentedJobRunner } from './modules/metrics/metrics.jobs.js';
 import { Metrics } from './modules/metrics/metrics.registry.js';
 import { registerWebhookJobs, type WebhookWorker } from './modules/webhooks/delivery.worker.js';
+import { registerRetentionJob, scheduleRetention } from './modules/webhooks/retention.js';
 import { createBus } from './pubsub/create-bus.js';
 import type { Services } from './services.js';
 
@@ -74,6 +75,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   if (runsJobs) {
     registerBatchJobs(services);
     webhooks = registerWebhookJobs(services);
+    registerRetentionJob(services);
   }
 
   let http: HttpApp;
@@ -95,9 +97,11 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const url = env.PUBLIC_URL ?? `http://localhost:${port}`;
   logger.info({ url, database: env.database.dialect, role: env.ROLE, jobs: jobs.durable ? 'bullmq' : 'in-process' }, 'listening');
   let stopExpiry = () => {};
+  let stopRetention = () => {};
   if (runsJobs) {
     await recoverBatches(services);
     stopExpiry = scheduleExpiry(services);
+    stopRetention = scheduleRetention(services);
     webhooks?.start();
   }
 
@@ -108,6 +112,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
       // /readyz answers 503, no new job is taken; meanwhile HTTP drains and sockets close (1001).
       shutdown.abort();
       stopExpiry();
+      stopRetention();
       const jobsClosed = jobs.close();
       await webhooks?.stop();
       await http.close();
