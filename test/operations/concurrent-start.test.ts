@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../server/src/config/env.js';
 import { migrationsList } from '../../server/src/db/migrations/index.js';
+import { openOrm } from '../../server/src/db/orm.js';
 import { createTestDatabase, TEST_DB, type TestDatabase } from '../support/database.js';
 import { childSettings, openDirect } from '../support/faults.js';
 import { type ServerProcess, spawnServer } from '../support/process.js';
@@ -35,4 +37,18 @@ describe.skipIf(TEST_DB !== 'postgres')('three instances starting at once on one
       await direct.close();
     }
   }, 200_000);
+
+  it('three openings racing at the very same moment (in one process) migrate once, none fails', async () => {
+    // Spawned servers reach the migrations seconds apart on a busy machine; these reach them together.
+    const fresh = await createTestDatabase();
+    try {
+      const database = parseEnv({ DATABASE_URL: fresh.url }).database;
+      const orms = await Promise.all([1, 2, 3].map(() => openOrm(database)));
+      const rows = await orms[0].em.getConnection().execute<Array<{ name: string }>>('select name from mikro_orm_migrations order by id');
+      expect(rows.map((r) => r.name)).toEqual(migrationsList.map((m) => m.name));
+      for (const orm of orms) await orm.close();
+    } finally {
+      await fresh.drop();
+    }
+  });
 });
