@@ -44,7 +44,7 @@ describe.skipIf(TEST_DB !== 'postgres')('three instances starting at once on one
     try {
       const database = parseEnv({ DATABASE_URL: fresh.url }).database;
       const orms = await Promise.all([1, 2, 3].map(() => openOrm(database)));
-      const rows = await orms[0].em.getConnection().execute<Array<{ name: string }>>('select name from mikro_orm_migrations order by id');
+      const rows: Array<{ name: string }> = await orms[0].em.getConnection().execute('select name from mikro_orm_migrations order by id');
       expect(rows.map((r) => r.name)).toEqual(migrationsList.map((m) => m.name));
       for (const orm of orms) await orm.close();
     } finally {
