@@ -2,9 +2,9 @@
 // The two README commands live here so they work on a machine with only Node 20
 // and npm: `npm start` and `npm test` bootstrap the pinned pnpm through npx.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,11 +25,38 @@ function must(cmd, args, opts) {
   }
 }
 
-/** The pinned pnpm: the one running us if any, else through npx (no global install needed). */
+/**
+ * How to call the pinned pnpm: the one running us if any, else through npx (no global install).
+ * pnpm ≤ 10 sets npm_execpath to a JavaScript entry (run it with this node); pnpm 11+ ships a
+ * native binary and points npm_execpath at it, which must be executed itself (node would read
+ * the ELF bytes as JavaScript: "SyntaxError: Invalid or unexpected token").
+ */
+function pnpmInvocation(execPath = process.env.npm_execpath ?? '') {
+  if (/pnpm/i.test(basename(execPath))) {
+    return isJavaScriptFile(execPath) ? { cmd: process.execPath, args: [execPath] } : { cmd: execPath, args: [] };
+  }
+  return { cmd: 'npx', args: ['-y', `pnpm@${pnpmVersion}`] };
+}
+
+/** A script node can run: by its extension, or (no extension) by a `node` shebang line. */
+function isJavaScriptFile(path) {
+  if (/\.(c|m)?js$/i.test(path)) return true;
+  if (extname(path) !== '') return false;
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(128);
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    const text = head.subarray(0, n).toString('latin1');
+    return text.startsWith('#!') && /\bnode\b/.test(text.split('\n')[0]);
+  } catch {
+    return false;
+  }
+}
+
 function pnpm(args, opts) {
-  const execPath = process.env.npm_execpath ?? '';
-  if (execPath.includes('pnpm')) return must(process.execPath, [execPath, ...args], opts);
-  return must('npx', ['-y', `pnpm@${pnpmVersion}`, ...args], opts);
+  const { cmd, args: lead } = pnpmInvocation();
+  return must(cmd, [...lead, ...args], opts);
 }
 
 function install() {

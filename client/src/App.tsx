@@ -16,7 +16,7 @@ import { SetPasswordPage } from './pages/SetPasswordPage';
 import { SettingsLayout } from './pages/settings/SettingsLayout';
 import { SignInPage } from './pages/SignInPage';
 import { WebhooksPage } from './pages/WebhooksPage';
-import { AUTH_LOST, authEvents, postSignOut, reportAuthLost, type Session, SessionContext } from './session';
+import { AUTH_LOST, authEvents, postSignOut, probeSession, reportAuthLost, type Session, SessionContext } from './session';
 
 export function App() {
   return (
@@ -29,6 +29,20 @@ export function App() {
 function Root() {
   const [connection, setConnection] = useState<GraphqlConnection>(() => createGraphqlConnection(reportAuthLost));
   const [authLost, setAuthLost] = useState(false);
+  // The first request asks whether there is a session at all (no GraphQL query until it answers).
+  const [probed, setProbed] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    void probeSession().then((state) => {
+      if (!live) return;
+      if (state === 'signed-out') setAuthLost(true);
+      setProbed(true);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     const onLost = () => setAuthLost(true);
@@ -61,7 +75,7 @@ function Root() {
 
   return (
     <Provider value={connection.client}>
-      <Shell authLost={authLost} onSignedIn={onSignedIn} signOut={signOut} />
+      <Shell probed={probed} authLost={authLost} onSignedIn={onSignedIn} signOut={signOut} />
     </Provider>
   );
 }
@@ -75,13 +89,24 @@ function safeNext(value: string | null): string {
   return value?.startsWith('/') && !value.startsWith('//') && !value.startsWith('/sign-in') ? value : '/';
 }
 
-function Shell({ authLost, onSignedIn, signOut }: { authLost: boolean; onSignedIn(next: string): void; signOut(): Promise<void> }) {
+function Shell({
+  probed,
+  authLost,
+  onSignedIn,
+  signOut,
+}: {
+  probed: boolean;
+  authLost: boolean;
+  onSignedIn(next: string): void;
+  signOut(): Promise<void>;
+}) {
   const location = useLocation();
   // A set-password link works whoever is signed in (or not) in this browser.
   if (location.pathname === '/set-password') return <SetPasswordPage />;
   if (location.pathname === '/sign-in') {
     return <SignInPage next={safeNext(location.search.get('next'))} onSignedIn={onSignedIn} />;
   }
+  if (!probed) return <LoadingState />;
   if (authLost) {
     const next = location.pathname === '/' && !location.search.size ? '' : `?next=${encodeURIComponent(location.href)}`;
     return <Redirect to={`/sign-in${next}`} />;

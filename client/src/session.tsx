@@ -42,6 +42,21 @@ export async function signIn(email: string, password: string): Promise<SignInRes
   }
 }
 
+/**
+ * Whether the browser has a session, asked before any GraphQL request: GET /auth/session answers
+ * 204 when signed out, so a signed-out visit shows the sign-in page without a failed request.
+ * A network or server failure answers `unknown`: the GraphQL request that follows reports it.
+ */
+export async function probeSession(): Promise<'signed-in' | 'signed-out' | 'unknown'> {
+  try {
+    const response = await fetch('/auth/session', { credentials: 'include', cache: 'no-store' });
+    if (response.status === 204) return 'signed-out';
+    return response.ok ? 'signed-in' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function postSignOut(): Promise<void> {
   try {
     await fetch('/auth/sign-out', { method: 'POST', credentials: 'include' });

@@ -4,6 +4,7 @@ import type { SqlDatabase } from './db/sql.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import type { Logger } from './logger.js';
 import type { LinkSigner } from './modules/files/link-signer.js';
+import type { Metrics } from './modules/metrics/metrics.registry.js';
 import type { UploadStore } from './modules/files/upload-store.js';
 import type { PubSubBus } from './pubsub/pubsub.js';
 
@@ -18,4 +19,11 @@ export interface Services {
   links: LinkSigner;
   /** Where uploaded files wait for validation (a directory on this machine, or the database). */
   uploads: UploadStore;
+  /**
+   * Aborted when the process starts shutting down: long jobs stop at their next safe point
+   * (the apply between two chunks) and throw `JobHandedBack`.
+   */
+  shutdown: AbortSignal;
+  /** Prometheus metrics of this process (GET /metrics, METRICS_PORT). */
+  metrics: Metrics;
 }

@@ -25,7 +25,7 @@ export interface ServerProcess {
 }
 
 /** Starts `server/src/main.ts` as a child process and waits until it listens. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, opts: { startTimeoutMs?: number } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
@@ -38,7 +38,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     stream?.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   }
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
   // Ready means migrations ran and the database answers, whatever the log level.
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logs.join('\n')}`);
@@ -47,7 +47,11 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       () => false,
     );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${logs.join('\n')}`);
+    if (Date.now() > deadline) {
+      // Never leave it running: a slow start would otherwise outlive the test (and its database).
+      child.kill('SIGKILL');
+      throw new Error(`server did not start:\n${logs.join('\n')}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

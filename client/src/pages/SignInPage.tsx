@@ -1,12 +1,10 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { useQuery } from 'urql';
 import { BrandMark } from '../components/BrandMark';
 import { LanguageSelect } from '../components/LanguageSelect';
 import { Spinner, usePageTitle } from '../components/ui';
-import { ViewerQuery } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
 import { navigate } from '../lib/router';
-import { signIn } from '../session';
+import { probeSession, signIn } from '../session';
 
 type Failure = 'credentials' | 'limited' | 'network' | 'server' | 'missing';
 
@@ -24,10 +22,15 @@ export function SignInPage({ next, onSignedIn }: { next: string; onSignedIn(next
   const passwordId = useId();
 
   // Already signed in (a bookmark of /sign-in, the back button): go on.
-  const [{ data }] = useQuery({ query: ViewerQuery, requestPolicy: 'network-only' });
   useEffect(() => {
-    if (data) navigate(next, { replace: true });
-  }, [data, next]);
+    let live = true;
+    void probeSession().then((state) => {
+      if (live && state === 'signed-in') navigate(next, { replace: true });
+    });
+    return () => {
+      live = false;
+    };
+  }, [next]);
 
   useEffect(() => {
     emailRef.current?.focus();

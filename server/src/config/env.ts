@@ -125,6 +125,19 @@ const Schema = z.object({
   /** Upload batches one platform may create within the window (ADMIN callers; retries count). */
   BATCH_CREATE_RATE_LIMIT: z.coerce.number().int().positive().default(60),
   BATCH_CREATE_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(10 * 60),
+  /**
+   * Bearer token that `GET /metrics` on the main port requires (Prometheus `authorization`). Unset
+   * and no METRICS_PORT: /metrics answers 404.
+   */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** A second, internal port serving only /metrics (no token needed unless METRICS_TOKEN is set). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Interface of METRICS_PORT: loopback by default, so only the machine (or its sidecar) scrapes it. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Delivered webhook deliveries, and events every endpoint has received, are purged after this many days. */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** Rows one purge transaction deletes at most, so retention never holds long locks. */
+  WEBHOOK_RETENTION_BATCH_ROWS: z.coerce.number().int().min(1).max(100_000).default(5_000),
 });
 
 export type Env = z.infer<typeof Schema> & {

@@ -4,6 +4,7 @@ import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Env } from '../config/env.js';
 import type { Logger } from '../logger.js';
@@ -67,9 +68,35 @@ export function ormOptions(database: Env['database'], logger?: Logger, open: Orm
 /** Connects and brings the schema up to date; migrations run at every start. */
 export async function openOrm(database: Env['database'], logger?: Logger, open: OrmOpenOptions = {}): Promise<MikroORM> {
   const orm = await MikroORM.init(ormOptions(database, logger, open));
-  const applied = await orm.getMigrator().up();
+  const applied = await migrateOnce(orm, database, logger);
   if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;
+}
+
+/** The PostgreSQL advisory lock migrations run under: one 64-bit key for this application ("comms"). */
+export const MIGRATION_LOCK_KEY = '427086900595';
+
+/**
+ * Runs the pending migrations, once, however many processes start together on one database.
+ * PostgreSQL: under a session advisory lock held on its own pooled connection; the processes
+ * that wait find nothing pending once they get it. (Without it, two processes ran the same DDL;
+ * one failed and exited.) SQLite serialises writers itself (busy timeout) and is one machine only.
+ */
+async function migrateOnce(orm: MikroORM, database: Env['database'], logger?: Logger) {
+  if (database.dialect !== 'postgresql') return orm.getMigrator().up();
+  const client = (orm.em as unknown as SqlEntityManager).getKnex().client;
+  // biome-ignore lint/suspicious/noExplicitAny: a pg client from knex's pool (untyped there)
+  const conn: any = await client.acquireConnection();
+  try {
+    const started = Date.now();
+    await conn.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    const waitedMs = Date.now() - started;
+    if (waitedMs > 100) logger?.info({ waitedMs }, 'waited for another process to finish migrating');
+    return await orm.getMigrator().up();
+  } finally {
+    await conn.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.releaseConnection(conn);
+  }
 }
 
 /** Background upkeep of the database a server process runs beside its ORM; `close` after `orm.close()`. */

@@ -84,6 +84,9 @@ export async function startWalCheckpointer(file: string, logger: Logger, options
           clearTimeout(force);
           resolve();
         });
+        // Unref'd while it runs; now the process must stay up for the last TRUNCATE and the exit
+        // event (otherwise, with nothing else left, the loop ended before close() resolved).
+        worker.ref();
         worker.postMessage({ type: 'stop' });
       });
       return closing;

@@ -3,6 +3,7 @@ import { signIn, signOut } from '../modules/auth/auth.service.js';
 import type { Services } from '../services.js';
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from './cookies.js';
 import { setPasswordWithToken } from '../modules/auth/member.service.js';
+import { sessionHandler } from './session.route.js';
 import { RATE_LIMITED, type RateLimiters, clearSignIn, createRateLimiters, signInLimitMessage, take, takeSignIn } from './rate-limit.js';
 
 /**
@@ -69,6 +70,8 @@ export function authRoutes(services: Services, limiters: RateLimiters = createRa
     services.logger.info({ event: 'password_set' }, 'password set with a link');
     res.json({ ok: true, email: result.email });
   });
+
+  router.get('/session', sessionHandler(services));
 
   router.post('/sign-out', async (req, res) => {
     const token = readSessionCookie(req.headers.cookie);

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import type { SqlDatabase } from '../db/sql.js';
 import type { HttpApp } from './server.js';
@@ -8,7 +8,11 @@ import type { HttpApp } from './server.js';
  * orchestrator needs, with the same answers as the API's, and nothing a
  * client could use by mistake.
  */
-export function createHealthServer(db: SqlDatabase, logger: Logger): HttpApp {
+export function createHealthServer(
+  db: SqlDatabase,
+  logger: Logger,
+  metrics?: (req: IncomingMessage, res: ServerResponse) => void,
+): HttpApp {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, body: unknown) => {
@@ -27,6 +31,7 @@ export function createHealthServer(db: SqlDatabase, logger: Logger): HttpApp {
       );
       return;
     }
+    if (path === '/metrics' && metrics) return metrics(req, res);
     send(404, { status: 'not found' });
   });
   return {

@@ -1,6 +1,7 @@
 import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import type { DocumentNode, FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, SelectionSetNode } from 'graphql';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Env } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { apiError, type ErrorCode } from '../graphql/errors.js';
@@ -17,19 +18,20 @@ export const RATE_LIMITED = 'RATE_LIMITED' satisfies ErrorCode;
 const BATCH_CREATE_FIELD = 'createUploadBatch';
 
 /**
- * Per-process counters (memory store). Several instances each count on their own, which multiplies
- * the allowance by the number of instances; the Redis store of the same library is the drop-in for
- * a shared count when REDIS_URL deployments need one.
+ * The counters. Without REDIS_URL they live in this process's memory. With it they live in Redis
+ * (the same library's Redis store, keys `<REDIS_PREFIX>:rl:*`), so every instance counts against one
+ * allowance; if Redis does not answer, each process falls back to its own memory count (the
+ * library's insurance limiter) rather than refusing every sign-in.
  */
 export interface RateLimiters {
   /** Failed sign-ins per client IP + email. */
-  signIn: RateLimiterMemory;
+  signIn: RateLimiterAbstract;
   /** Failed sign-ins per email, from any address. */
-  signInEmail: RateLimiterMemory;
+  signInEmail: RateLimiterAbstract;
   /** Failed sign-ins and set-password attempts per client address, any email. */
-  signInAddress: RateLimiterMemory;
+  signInAddress: RateLimiterAbstract;
   /** Upload batches created per platform. */
-  batchCreate: RateLimiterMemory;
+  batchCreate: RateLimiterAbstract;
   env: Pick<
     Env,
     | 'SIGN_IN_RATE_LIMIT'
@@ -39,23 +41,44 @@ export interface RateLimiters {
     | 'BATCH_CREATE_RATE_LIMIT'
     | 'BATCH_CREATE_RATE_WINDOW_SECONDS'
   >;
+  /** Ends the Redis connection, if any. */
+  close(): Promise<void>;
 }
 
 export function createRateLimiters(env: Env): RateLimiters {
+  const signIn = { keyPrefix: 'sign-in', points: env.SIGN_IN_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS };
+  const signInEmail = { keyPrefix: 'sign-in-email', points: env.SIGN_IN_EMAIL_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS };
+  const signInAddress = { keyPrefix: 'sign-in-address', points: env.SIGN_IN_ADDRESS_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS };
+  const batchCreate = { keyPrefix: 'batch-create', points: env.BATCH_CREATE_RATE_LIMIT, duration: env.BATCH_CREATE_RATE_WINDOW_SECONDS };
+  if (!env.REDIS_URL) {
+    return {
+      signIn: new RateLimiterMemory(signIn),
+      signInEmail: new RateLimiterMemory(signInEmail),
+      signInAddress: new RateLimiterMemory(signInAddress),
+      batchCreate: new RateLimiterMemory(batchCreate),
+      env,
+      close: async () => {},
+    };
+  }
+  // A request never waits long for Redis: past 500 ms the insurance limiter answers.
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 500 });
+  redis.on('error', () => undefined); // reconnects by itself; the limiter falls back meanwhile
+  const inRedis = (o: typeof signIn) =>
+    new RateLimiterRedis({
+      ...o,
+      storeClient: redis,
+      keyPrefix: `${env.REDIS_PREFIX}:rl:${o.keyPrefix}`,
+      insuranceLimiter: new RateLimiterMemory(o),
+    });
   return {
-    signIn: new RateLimiterMemory({ keyPrefix: 'sign-in', points: env.SIGN_IN_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS }),
-    signInEmail: new RateLimiterMemory({ keyPrefix: 'sign-in-email', points: env.SIGN_IN_EMAIL_RATE_LIMIT, duration: env.SIGN_IN_RATE_WINDOW_SECONDS }),
-    signInAddress: new RateLimiterMemory({
-      keyPrefix: 'sign-in-address',
-      points: env.SIGN_IN_ADDRESS_RATE_LIMIT,
-      duration: env.SIGN_IN_RATE_WINDOW_SECONDS,
-    }),
-    batchCreate: new RateLimiterMemory({
-      keyPrefix: 'batch-create',
-      points: env.BATCH_CREATE_RATE_LIMIT,
-      duration: env.BATCH_CREATE_RATE_WINDOW_SECONDS,
-    }),
+    signIn: inRedis(signIn),
+    signInEmail: inRedis(signInEmail),
+    signInAddress: inRedis(signInAddress),
+    batchCreate: inRedis(batchCreate),
     env,
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
   };
 }
 
@@ -63,7 +86,7 @@ export function createRateLimiters(env: Env): RateLimiters {
  * Takes `points` from `key`. Returns null when allowed, else the whole seconds to wait (at least 1,
  * what a Retry-After header carries).
  */
-export async function take(limiter: RateLimiterMemory, key: string, points = 1): Promise<number | null> {
+export async function take(limiter: RateLimiterAbstract, key: string, points = 1): Promise<number | null> {
   try {
     await limiter.consume(key, points);
     return null;
@@ -101,7 +124,7 @@ export type SignInLimit = 'pair' | 'email' | 'address';
  */
 export async function takeSignIn(limiters: RateLimiters, ip: string | undefined, email: string): Promise<{ limit: SignInLimit; wait: number } | null> {
   const address = ip ?? 'unknown';
-  const checks: [SignInLimit, RateLimiterMemory, string][] = [
+  const checks: [SignInLimit, RateLimiterAbstract, string][] = [
     ['pair', limiters.signIn, signInKey(ip, email)],
     ['email', limiters.signInEmail, email.trim().toLowerCase()],
     ['address', limiters.signInAddress, address],

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { ApolloServer } from '@apollo/server';
@@ -9,6 +8,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.js';
+import { graphqlMetricsPlugin, httpMetrics, metricsRoute } from '../modules/metrics/metrics.http.js';
 import { internalError, isApiError, unauthenticated } from '../graphql/errors.js';
 import { resolvePrincipal } from '../modules/auth/auth.service.js';
 import type { Principal } from '../modules/auth/principal.js';
@@ -21,6 +21,7 @@ import { LIMIT_CODE, armorRules, isTokenLimitError, limitError, limitsFromEnv, p
 import { httpErrorResponse } from './http-errors.js';
 import { requestOrigin } from './origin.js';
 import { SocketRegistry } from './socket-registry.js';
+import { mountDashboard } from './static-assets.js';
 import { batchCreateLimitPlugin, batchCreateWait, batchRateLimitedError, createRateLimiters } from './rate-limit.js';
 
 export interface HttpApp {
@@ -28,6 +29,9 @@ export interface HttpApp {
   /** Stops accepting work, lets in-flight requests finish, closes sockets. */
   close(): Promise<void>;
 }
+
+/** How long a stopping server lets in-flight HTTP requests finish before closing their sockets. */
+const HTTP_DRAIN_MS = 3_000;
 
 /** Extra routers mounted before the dashboard fallback (uploads, downloads…). */
 export type RouteMount = (app: express.Express, services: Services) => void;
@@ -39,6 +43,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const server = createServer(app);
+  app.use(httpMetrics(services.metrics));
   const limits = limitsFromEnv(env);
   const rules = armorRules(limits);
   const limiters = createRateLimiters(env);
@@ -126,11 +131,17 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: Apollo's own handlers (on outside NODE_ENV=test) stopped the server
+    // under our shutdown, whose apollo.stop() then waited on the half-stopped server until killed (26 s).
+    stopOnTerminationSignals: false,
     parseOptions: parseOptions(limits),
     validationRules: rules,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // Idle keep-alive sockets close at once; a request still running after the grace period is cut,
+      // so a stopping process never waits on a slow client (orchestrators kill after 10–30 s).
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: HTTP_DRAIN_MS }),
       batchCreateLimitPlugin(limiters),
+      graphqlMetricsPlugin<GraphQLContext>(services.metrics),
       {
         async serverWillStart() {
           return {
@@ -162,6 +173,11 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    // A stopping instance leaves the load balancer's pool before it closes.
+    if (services.shutdown.aborted) {
+      res.status(503).json({ status: 'stopping' });
+      return;
+    }
     try {
       await services.db.query('select 1 as ok');
       res.json({ status: 'ready' });
@@ -170,6 +186,8 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
       res.status(503).json({ status: 'unavailable' });
     }
   });
+
+  app.get('/metrics', metricsRoute(services.metrics, env.METRICS_TOKEN, logger));
 
   app.use('/auth', authRoutes(services, limiters));
 
@@ -190,13 +208,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
   for (const mount of mounts) mount(app, services);
 
   const dist = resolve(env.CLIENT_DIST ?? new URL('../../../client/dist', import.meta.url).pathname);
-  if (existsSync(resolve(dist, 'index.html'))) {
-    app.use(express.static(dist, { index: false, maxAge: '1h' }));
-    // Client-side routes (/batches/:id …) all load the single page.
-    app.get(/^\/(?!graphql|auth|healthz|readyz|files).*/, (_req, res) => {
-      res.sendFile(resolve(dist, 'index.html'));
-    });
-  } else {
+  if (!mountDashboard(app, dist, /^\/(?!graphql|auth|healthz|readyz|metrics|files).*/)) {
     app.get('/', (_req, res) => {
       res.type('text/plain').send('Comms Center API. POST /graphql. The dashboard is not built (pnpm --filter @comms/client build).');
     });
@@ -224,6 +236,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
       await new Promise<void>((done) => wss.close(() => done()));
       await sockets.close();
       await keyUsage.close();
+      await limiters.close();
     },
   };
 }

@@ -1,7 +1,7 @@
-import { type Job, Queue, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { JobHandler, JobRunner } from './job-runner.js';
+import { JobHandedBack, type JobHandler, type JobRunner } from './job-runner.js';
 
 /** The one queue every job goes through; handlers are picked by job name. */
 const QUEUE_NAME = 'jobs';
@@ -50,7 +50,7 @@ export class BullMqJobRunner implements JobRunner {
     if (this.worker) return;
     // Handlers are registered together at start; the worker begins taking jobs on the next turn
     // of the event loop, so no job arrives before its handler is known.
-    const worker = new Worker(QUEUE_NAME, (job) => this.dispatch(job), {
+    const worker = new Worker(QUEUE_NAME, (job, token) => this.dispatch(job, token), {
       connection: this.connection,
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
@@ -69,7 +69,7 @@ export class BullMqJobRunner implements JobRunner {
     });
   }
 
-  private async dispatch(job: Job): Promise<void> {
+  private async dispatch(job: Job, token: string | undefined): Promise<void> {
     const handler = this.handlers.get(job.name);
     if (!handler) throw new Error(`No handler registered for job ${job.name}`);
     const started = Date.now();
@@ -82,6 +82,13 @@ export class BullMqJobRunner implements JobRunner {
     try {
       await p;
       this.logger.debug({ job: job.name, ms: Date.now() - started }, 'job done');
+    } catch (err) {
+      if (!(err instanceof JobHandedBack) || token === undefined) throw err;
+      // Back to the queue at once, for whichever worker is next (this one is stopping); DelayedError
+      // tells BullMQ the job moved on purpose, neither completed nor failed.
+      await job.moveToDelayed(Date.now(), token);
+      this.logger.info({ job: job.name, ms: Date.now() - started }, 'job handed back at shutdown');
+      throw new DelayedError();
     } finally {
       this.running.delete(tracked);
     }

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { JobHandler, JobRunner } from './job-runner.js';
+import { JobHandedBack, type JobHandler, type JobRunner } from './job-runner.js';
 
 /**
  * Runs jobs on this process's event loop with bounded concurrency. Nothing is
@@ -38,7 +38,8 @@ export class InProcessJobRunner implements JobRunner {
         await handler(payload);
         this.logger.debug({ job: name, ms: Date.now() - started }, 'job done');
       } catch (err) {
-        this.logger.error({ job: name, err }, 'job failed');
+        if (err instanceof JobHandedBack) this.logger.info({ job: name, ms: Date.now() - started }, 'job handed back at shutdown');
+        else this.logger.error({ job: name, err }, 'job failed');
       } finally {
         if (opts.jobId) this.activeIds.delete(opts.jobId);
       }

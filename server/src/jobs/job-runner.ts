@@ -19,3 +19,15 @@ export interface JobRunner {
   idle(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Thrown by a handler that stopped at a safe point because the process is shutting down
+ * (`Services.shutdown` aborted): the job is not finished and must run again. BullMQ puts it back
+ * in the queue for any worker; in-process, the next start's recovery enqueues it again.
+ */
+export class JobHandedBack extends Error {
+  constructor(message = 'handed back at shutdown') {
+    super(message);
+    this.name = 'JobHandedBack';
+  }
+}

@@ -60,7 +60,7 @@ export async function newContext(browser: Browser, options: { locale?: string; v
 
 /**
  * Collects console errors and uncaught page errors. A signed-out visitor meets HTTP 401s by design
- * (the session probe, a wrong password), which Chromium logs as "Failed to load resource"; those
+ * (a wrong password; the session probe answers 204 since GET /auth/session), which Chromium logs as "Failed to load resource"; those
  * are accepted only while `signedOut` is true.
  */
 export class ConsoleWatch {

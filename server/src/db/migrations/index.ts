@@ -7,6 +7,7 @@ import { Migration0005BatchRowIndexes } from './Migration0005BatchRowIndexes.js'
 import { Migration0006BatchRowHistogram } from './Migration0006BatchRowHistogram.js';
 import { Migration0007BatchTransitions } from './Migration0007BatchTransitions.js';
 import { Migration0009PeopleKeysAudit } from './Migration0009PeopleKeysAudit.js';
+import { Migration0011WebhookRetention } from './Migration0011WebhookRetention.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -21,4 +22,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0006BatchRowHistogram', class: Migration0006BatchRowHistogram },
   { name: 'Migration0007BatchTransitions', class: Migration0007BatchTransitions },
   { name: 'Migration0009PeopleKeysAudit', class: Migration0009PeopleKeysAudit },
+  { name: 'Migration0011WebhookRetention', class: Migration0011WebhookRetention },
 ];

@@ -1,3 +1,4 @@
+import { JobHandedBack } from '../../jobs/job-runner.js';
 import type { Services } from '../../services.js';
 import { type ApplyPayload, applyBatch } from './apply/apply.job.js';
 import { APPLY_JOB, publishBatch, VALIDATE_JOB } from './batch.service.js';
@@ -22,6 +23,8 @@ export function registerBatchJobs(services: Services): void {
     try {
       await applyBatch(services, p);
     } catch (err) {
+      // Stopped between chunks for a shutdown: the runner hands it back; not a failed attempt.
+      if (err instanceof JobHandedBack) throw err;
       // A lost connection or a busy database: try again (each chunk is all-or-nothing), a bounded number of times.
       if (attempt >= services.env.APPLY_MAX_ATTEMPTS) {
         logger.error({ err, batchId: p.batchId, attempt }, 'apply failed; giving up');

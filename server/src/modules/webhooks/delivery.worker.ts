@@ -281,6 +281,10 @@ class DeliveryWorker implements WebhookWorker {
       })
       .then((result) => {
         lane.inFlight--;
+        if (!result.aborted) {
+          const outcome = result.statusCode === null ? 'network_error' : result.error === null ? 'delivered' : 'http_error';
+          this.services.metrics.webhookAttempts.inc({ outcome });
+        }
         this.results.push({ endpointId: delivery.endpointId, seq: delivery.seq, attempts: delivery.attempts, send: result });
         this.flushSoon();
         this.pump(lane);

@@ -1,4 +1,5 @@
 import type { SqlTx } from '../../../db/sql.js';
+import { JobHandedBack } from '../../../jobs/job-runner.js';
 import { idRandomChars, newIdRandomParts } from '../../../ids.js';
 import type { Services } from '../../../services.js';
 import { accountUpdatedEventSql } from '../../events/account-event.js';
@@ -137,6 +138,8 @@ export async function applyBatch(services: Services, payload: ApplyPayload): Pro
     let after = 0;
     let races = 0;
     for (;;) {
+      // Between two chunks: a stopping process hands the rest back (resumed from the PENDING rows).
+      if (services.shutdown.aborted) throw new JobHandedBack(`apply of ${payload.batchId} handed back after row ${after}`);
       let last: number | null;
       try {
         last = await db.transaction((tx) => applyChunk(tx, batch.platform_id, payload.batchId, after, services.env.APPLY_CHUNK_ROWS));
@@ -158,7 +161,8 @@ export async function applyBatch(services: Services, payload: ApplyPayload): Pro
     log.info({ ms: Date.now() - started, ...final?.summary }, 'batch applied');
   } catch (err) {
     // Left APPLYING: the next start (or a retry) resumes from the PENDING rows.
-    log.error({ err }, 'apply interrupted; it resumes at the next start');
+    if (err instanceof JobHandedBack) log.info({ ms: Date.now() - started }, 'apply paused for shutdown; it resumes from the next PENDING row');
+    else log.error({ err }, 'apply interrupted; it resumes at the next start');
     throw err;
   }
 }
