@@ -17,6 +17,8 @@ import { mountUploadRoute } from './modules/files/upload.route.js';
 import { registerWebhookJobs, type WebhookWorker } from './modules/webhooks/delivery.worker.js';
 import { createBus } from './pubsub/create-bus.js';
 import type { Services } from './services.js';
+import { DomainVerdictCache } from './modules/batches/pipeline/domain-check.js';
+import { createDnsResolver } from './modules/batches/validation/dns-resolver.js';
 
 export interface RunningApp {
   url: string;
@@ -44,6 +46,12 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const links = new LinkSigner(env.LINK_SIGNING_SECRET);
   const uploads = createUploadStore(env, db);
   const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploads };
+  if (env.EMAIL_DNS_CHECK) {
+    services.emailDns = {
+      resolver: createDnsResolver({ servers: env.EMAIL_DNS_SERVERS, timeoutMs: env.EMAIL_DNS_TIMEOUT_MS }),
+      cache: new DomainVerdictCache(),
+    };
+  }
   const runsJobs = env.ROLE !== 'api';
   let webhooks: WebhookWorker | undefined;
   if (runsJobs) {

@@ -3,6 +3,7 @@ import type { Env } from './config/env.js';
 import type { SqlDatabase } from './db/sql.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import type { Logger } from './logger.js';
+import type { DomainResolver, DomainVerdictCache } from './modules/batches/pipeline/domain-check.js';
 import type { LinkSigner } from './modules/files/link-signer.js';
 import type { UploadStore } from './modules/files/upload-store.js';
 import type { PubSubBus } from './pubsub/pubsub.js';
@@ -18,4 +19,6 @@ export interface Services {
   links: LinkSigner;
   /** Where uploaded files wait for validation (a directory on this machine, or the database). */
   uploads: UploadStore;
+  /** The email domains' DNS check (EMAIL_DNS_CHECK); absent when off. */
+  emailDns?: { resolver: DomainResolver; cache: DomainVerdictCache };
 }

@@ -5,6 +5,7 @@ import { Migration0003Webhooks } from './Migration0003Webhooks.js';
 import { Migration0004UploadChunks } from './Migration0004UploadChunks.js';
 import { Migration0005BatchRowIndexes } from './Migration0005BatchRowIndexes.js';
 import { Migration0006BatchRowHistogram } from './Migration0006BatchRowHistogram.js';
+import { Migration0010EmailQuality } from './Migration0010EmailQuality.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0004UploadChunks', class: Migration0004UploadChunks },
   { name: 'Migration0005BatchRowIndexes', class: Migration0005BatchRowIndexes },
   { name: 'Migration0006BatchRowHistogram', class: Migration0006BatchRowHistogram },
+  { name: 'Migration0010EmailQuality', class: Migration0010EmailQuality },
 ];

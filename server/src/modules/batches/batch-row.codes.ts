@@ -9,9 +9,23 @@ export const ROW_ISSUE_CODES: readonly RowIssueCode[] = [
   'DUPLICATE_ACCOUNT',
   'NAME_MISMATCH',
   'CLAIMED_EMAIL_REPLACED',
+  // Email quality warnings (appended: the index is the stored bit).
+  'EMAIL_DOMAIN_TYPO',
+  'DISPOSABLE_EMAIL',
+  'ROLE_EMAIL',
+  'SHARED_EMAIL',
+  'EMAIL_DOMAIN_UNRESOLVABLE',
 ];
 
-export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
+export const EMAIL_QUALITY_CODES: readonly RowIssueCode[] = [
+  'EMAIL_DOMAIN_TYPO',
+  'DISPOSABLE_EMAIL',
+  'ROLE_EMAIL',
+  'SHARED_EMAIL',
+  'EMAIL_DOMAIN_UNRESOLVABLE',
+];
+
+export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED', ...EMAIL_QUALITY_CODES];
 
 export function issueBit(code: RowIssueCode): number {
   return 1 << ROW_ISSUE_CODES.indexOf(code);

@@ -18,6 +18,11 @@ export enum RowIssueCodeEnum {
   DUPLICATE_ACCOUNT = 'DUPLICATE_ACCOUNT',
   NAME_MISMATCH = 'NAME_MISMATCH',
   CLAIMED_EMAIL_REPLACED = 'CLAIMED_EMAIL_REPLACED',
+  EMAIL_DOMAIN_TYPO = 'EMAIL_DOMAIN_TYPO',
+  DISPOSABLE_EMAIL = 'DISPOSABLE_EMAIL',
+  ROLE_EMAIL = 'ROLE_EMAIL',
+  SHARED_EMAIL = 'SHARED_EMAIL',
+  EMAIL_DOMAIN_UNRESOLVABLE = 'EMAIL_DOMAIN_UNRESOLVABLE',
 }
 export enum IssueSeverityEnum {
   ERROR = 'ERROR',
@@ -110,6 +115,12 @@ export class RowIssueType {
 
   @Field(() => String)
   message!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A whole corrected value to use instead (EMAIL_DOMAIN_TYPO: the address with the intended domain).',
+  })
+  suggestion?: string | null;
 }
 
 @ObjectType('BatchRow')
@@ -137,6 +148,24 @@ export class BatchRowType {
 
   @Field(() => RowApplyStatusEnum)
   applyStatus!: RowApplyStatusEnum;
+
+  @Field(() => String, { nullable: true, description: 'The email as the file had it, when editBatchRow changed it; else null.' })
+  fileEmail!: string | null;
+}
+
+@InputType()
+export class EditBatchRowInput {
+  @Field(() => String, { nullable: true, description: 'The new email of the row; blank or null skips the row.' })
+  email?: string | null;
+}
+
+@InputType()
+export class TemplateFilter {
+  @Field(() => Boolean, { nullable: true, description: 'Only accounts without an email on file.' })
+  missingEmail?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only accounts whose holder has not claimed their email.' })
+  unclaimed?: boolean | null;
 }
 
 export const { ConnectionType: BatchRowConnection } = connectionTypes('BatchRow', () => BatchRowType);
