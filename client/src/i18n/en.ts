@@ -283,6 +283,11 @@ export const en = {
   'issue.DUPLICATE_ACCOUNT': 'Duplicate account',
   'issue.NAME_MISMATCH': 'Name mismatch',
   'issue.CLAIMED_EMAIL_REPLACED': 'Claimed email replaced',
+  'issue.EMAIL_DOMAIN_TYPO': 'Possible domain typo',
+  'issue.DISPOSABLE_EMAIL': 'Disposable email',
+  'issue.ROLE_EMAIL': 'Role address',
+  'issue.SHARED_EMAIL': 'Email on several rows',
+  'issue.EMAIL_DOMAIN_UNRESOLVABLE': 'Domain has no mail server',
 
   'applyStatus.NOT_APPLICABLE': 'Not applied',
   'applyStatus.PENDING': 'Pending',

@@ -284,6 +284,11 @@ export const fr: Messages = {
   'issue.DUPLICATE_ACCOUNT': 'Compte en double',
   'issue.NAME_MISMATCH': 'Nom différent',
   'issue.CLAIMED_EMAIL_REPLACED': 'E-mail revendiqué remplacé',
+  'issue.EMAIL_DOMAIN_TYPO': 'Faute de frappe probable dans le domaine',
+  'issue.DISPOSABLE_EMAIL': 'E-mail jetable',
+  'issue.ROLE_EMAIL': 'Adresse générique',
+  'issue.SHARED_EMAIL': 'E-mail sur plusieurs lignes',
+  'issue.EMAIL_DOMAIN_UNRESOLVABLE': 'Domaine sans serveur de messagerie',
 
   'applyStatus.NOT_APPLICABLE': 'Non appliquée',
   'applyStatus.PENDING': 'En attente',
