@@ -10,6 +10,7 @@ import { createJobRunner } from './jobs/create-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { recoverBatches, registerBatchJobs, scheduleExpiry } from './modules/batches/batch.lifecycle.js';
 import { LinkSigner } from './modules/files/link-signer.js';
+import { mountFixFileRoute } from './modules/files/fix-file.route.js';
 import { mountReportRoute } from './modules/files/report.route.js';
 import { mountTemplateRoute } from './modules/files/template.route.js';
 import { createUploadStore } from './modules/files/upload-store.js';
@@ -28,7 +29,7 @@ export interface RunningApp {
 }
 
 /** Feature modules plug in here: HTTP routes, jobs and start-up recovery. */
-const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountReportRoute];
+const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountReportRoute, mountFixFileRoute];
 
 /**
  * Builds every part and listens. Used by main.ts and by the tests alike.
