@@ -63,10 +63,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: fixing rows in the review', 
     expect(await statValue(summary, 'Invalid')).toBe('1');
     expect(await statValue(summary, 'With warnings')).toBe('3');
     const typoRow = page.locator('.vrows-row').filter({ hasText: noEmail[0].id });
-    await typoRow.getByText('Possible domain typo').waitFor();
+    await typoRow.getByText('Possible domain typo', { exact: true }).waitFor();
     await typoRow.getByRole('button', { name: 'Use gmail.com' }).waitFor();
-    await page.locator('.vrows-row').filter({ hasText: noEmail[2].id }).getByText('Role address').waitFor();
-    await page.locator('.vrows-row').filter({ hasText: noEmail[3].id }).getByText('Disposable email').waitFor();
+    await page.locator('.vrows-row').filter({ hasText: noEmail[2].id }).getByText('Role address', { exact: true }).waitFor();
+    await page.locator('.vrows-row').filter({ hasText: noEmail[3].id }).getByText('Disposable email', { exact: true }).waitFor();
     await page.getByRole('link', { name: 'Download rows to fix (CSV)' }).waitFor();
     await shot(page, 'fix-01-review-with-warnings');
   });
@@ -89,7 +89,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: fixing rows in the review', 
     await typoRow.getByRole('button', { name: 'Use gmail.com' }).click();
     await typoRow.getByText('jean.dupont@gmail.com', { exact: true }).waitFor();
     await typoRow.getByText('File said: jean.dupont@gmial.com').waitFor();
-    expect(await typoRow.getByText('Possible domain typo').count()).toBe(0);
+    expect(await typoRow.getByText('Possible domain typo', { exact: true }).count()).toBe(0);
     const summary = page.locator('section[aria-labelledby=summary-title]');
     await expect.poll(() => statValue(summary, 'With warnings')).toBe('2');
     await page.getByRole('status').filter({ hasText: 'Row 2 updated' }).waitFor();
@@ -116,6 +116,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: fixing rows in the review', 
     await page.keyboard.type('paul.martin@example.org');
     await shot(page, 'fix-04-editing-invalid-row');
     await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Row 3' }).waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'Row 3' }).textContent()).toBe('Row 3 updated: Add');
     await invalidRow.getByText('paul.martin@example.org', { exact: true }).waitFor();
     await invalidRow.getByText('File said: not-an-email').waitFor();
     expect(await text(invalidRow)).toContain('Add');

@@ -159,6 +159,7 @@ function EmailCell({
   onSave: (email: string) => Promise<boolean>;
 }) {
   const { t } = useI18n();
+  const suggestion = row.issues.find((i) => i.code === 'EMAIL_DOMAIN_TYPO' && i.suggestion)?.suggestion ?? null;
   const [draft, setDraft] = useState(row.newEmail ?? '');
   const [saving, setSaving] = useState(false);
   useEffect(() => {
@@ -212,7 +213,18 @@ function EmailCell({
         )}
         <span className="visually-hidden">, {t('rows.edit.action')}</span>
       </button>
-      {fileLine}
+      {suggestion ? (
+        <button
+          type="button"
+          className="link-button small vrows-suggestion"
+          title={t('rows.useSuggestion.title', { email: suggestion })}
+          onClick={() => void onSave(suggestion)}
+        >
+          {t('rows.useSuggestion', { domain: domainOf(suggestion) })}
+        </button>
+      ) : (
+        fileLine
+      )}
     </span>
   );
 }
@@ -368,23 +380,6 @@ export function VirtualRows({
                         </span>
                       ))
                     )}
-                    {onEdit
-                      ? row.issues
-                          .filter((i) => i.code === 'EMAIL_DOMAIN_TYPO' && i.suggestion)
-                          .map((i) => (
-                            <button
-                              key="suggestion"
-                              type="button"
-                              className="button button-small vrows-suggestion"
-                              title={t('rows.useSuggestion.title', { email: i.suggestion ?? '' })}
-                              onClick={async () => {
-                                await onEdit(row, i.suggestion ?? '');
-                              }}
-                            >
-                              {t('rows.useSuggestion', { domain: domainOf(i.suggestion ?? '') })}
-                            </button>
-                          ))
-                      : null}
                     {row.issues.length > 0 ? <span className="visually-hidden">: {row.issues.map((i) => i.message).join('; ')}</span> : null}
                   </td>
                   {showApply ? (
