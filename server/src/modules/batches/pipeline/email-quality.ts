@@ -117,6 +117,15 @@ const ROLES: ReadonlySet<string> = new Set<string>(ROLE_LOCAL_PARTS);
 /** The local part (before the "@") names a role, not a person. */
 export function isRoleLocalPart(local: string): boolean {
   const plus = local.indexOf('+');
-  const base = (plus < 0 ? local : local.slice(0, plus)).toLowerCase().replace(/[._-]/g, '');
-  return ROLES.has(base);
+  const base = plus < 0 ? local : local.slice(0, plus);
+  // Runs on every ADD/REPLACE row: a personal address is usually longer than any role, and most
+  // have no separator to remove.
+  if (base.length > MAX_ROLE_TYPED) return false;
+  const lower = base.toLowerCase();
+  return ROLES.has(SEPARATORS.test(lower) ? lower.replace(SEPARATORS_ALL, '') : lower);
 }
+
+const SEPARATORS = /[._-]/;
+const SEPARATORS_ALL = /[._-]/g;
+/** The longest role with separators typed between its words (`customer-service`, `ne-pas-repondre`), with room. */
+const MAX_ROLE_TYPED = 24;
