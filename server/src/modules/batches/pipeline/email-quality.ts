@@ -2,17 +2,22 @@ import { createRequire } from 'node:module';
 import { domainToASCII } from 'node:url';
 
 // mailchecker: a maintained list of ~56,000 throwaway-mailbox domains, released every few weeks.
-// CommonJS whose exports node cannot name statically: loaded through require.
-const mailchecker = createRequire(import.meta.url)('mailchecker') as typeof import('mailchecker');
-const DISPOSABLE: ReadonlySet<string> = mailchecker.blacklist();
+// CommonJS whose exports node cannot name statically: loaded through require, on first use, so the
+// parse worker (which imports the rules but never asks) does not load 1 MB of list per file.
+let disposable: ReadonlySet<string> | null = null;
+function disposableDomains(): ReadonlySet<string> {
+  disposable ??= (createRequire(import.meta.url)('mailchecker') as typeof import('mailchecker')).blacklist();
+  return disposable;
+}
 const NON_ASCII = /[\u0080-\uFFFF]/;
 
 /** The domain, or one of its parents (`x.mailinator.com`), is a throwaway-mailbox service. */
 export function isDisposableDomain(domain: string): boolean {
   const lower = domain.toLowerCase();
   let d = NON_ASCII.test(lower) ? domainToASCII(lower) || lower : lower;
+  const list = disposableDomains();
   for (;;) {
-    if (DISPOSABLE.has(d)) return true;
+    if (list.has(d)) return true;
     const dot = d.indexOf('.');
     // Stop at the last two labels: a bare TLD is never on the list.
     if (dot < 0 || d.indexOf('.', dot + 1) < 0) return false;

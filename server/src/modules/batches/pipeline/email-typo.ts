@@ -114,9 +114,13 @@ const TLD_SLIPS: Readonly<Record<string, readonly string[]>> = {
   'co.uk': ['co.ul', 'co.uj', 'co.k', 'couk', 'co.u', 'co.ik', 'co.yk', 'com.uk', 'uk'],
 };
 
-const require = createRequire(import.meta.url);
 // The IANA list (`tlds`, regenerated from IANA's file at each release): a TLD outside it is a slip.
-const IANA_TLDS: ReadonlySet<string> = new Set(require('tlds') as string[]);
+// Loaded on first use: the parse worker imports the rules but never suggests.
+let ianaTlds: ReadonlySet<string> | null = null;
+function isIanaTld(tld: string): boolean {
+  ianaTlds ??= new Set(createRequire(import.meta.url)('tlds') as string[]);
+  return ianaTlds.has(tld);
+}
 
 interface Known {
   domain: string;
@@ -160,7 +164,7 @@ function suffixMatches(typed: string, intended: string): number | null {
   if (TLD_SLIPS[intended]?.includes(typed)) return 1;
   const last = typed.slice(typed.lastIndexOf('.') + 1);
   // A known slip beats a guess: `hotmail.fe` is hotmail.fr, not hotmail.be.
-  if (!IANA_TLDS.has(last) && editDistance(typed, intended, 1) <= 1) return 1.5;
+  if (!isIanaTld(last) && editDistance(typed, intended, 1) <= 1) return 1.5;
   return null;
 }
 
