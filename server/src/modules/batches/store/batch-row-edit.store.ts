@@ -44,7 +44,7 @@ export function rowsOfAccount(tx: SqlTx, batchId: string, accountId: string): Pr
   ]);
 }
 
-/** The rows whose new email is one of `emails` (along batch_row_email_idx). */
+/** The rows whose new email is one of `emails`: a scan of the batch (no index on new_email, see Migration0010). */
 export function rowsWithEmails(tx: SqlTx, batchId: string, emails: string[]): Promise<StoredRow[]> {
   if (emails.length === 0) return Promise.resolve([]);
   return tx.query<StoredRow>(

@@ -4,7 +4,11 @@ import { BATCH_ROW_COLUMNS, type BatchRowRecord, rowFromRecord } from '../batch.
 import type { BatchRowType } from '../batch.types.js';
 import { type RowIssue, sharedEmailIssue } from '../pipeline/issues.js';
 
-const GROUPS_PER_PAGE = 2_000;
+/**
+ * Each page is one grouping of the batch (a scan and a sort, no index on new_email): pages are large
+ * so that even a hostile file of 250,000 pairs takes a few; a page holds only the shared addresses.
+ */
+const GROUPS_PER_PAGE = 50_000;
 const ROWS_PER_UPDATE = 1_000;
 /** Rows named in a SHARED_EMAIL message; the rest are counted. */
 const NAMED = 10;
@@ -32,8 +36,7 @@ export function sharedIssuesOf(email: string, rowNumbers: number[]): Map<number,
 /**
  * Marks every ADD or REPLACE row whose new email is also the new email of another such row with
  * SHARED_EMAIL naming the others. Runs after the duplicates pass (a duplicate is INVALID and writes
- * nothing), in SQL, a page of addresses at a time along batch_row_email_idx, so memory does not grow
- * with the file. Returns the rows it changed, at most `reportLimit` of them, for the live problem list.
+ * nothing), in SQL, a page of shared addresses at a time, so memory does not grow with the file. Returns the rows it changed, at most `reportLimit` of them, for the live problem list.
  */
 export async function markSharedEmails(db: SqlDatabase, batchId: string, reportLimit: number): Promise<{ marked: number; sample: BatchRowType[] }> {
   let marked = 0;
