@@ -108,7 +108,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: fixing rows in the review', 
     await page.keyboard.type('zzz');
     await page.keyboard.press('Escape');
     await cell.waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('row-email-3');
+    await expect.poll(() => page.evaluate('document.activeElement ? document.activeElement.id : null')).toBe('row-email-3');
     // Enter, type, Enter: saved.
     await page.keyboard.press('Enter');
     await input.waitFor();
