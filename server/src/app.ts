@@ -10,6 +10,7 @@ import { createJobRunner } from './jobs/create-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { recoverBatches, registerBatchJobs, scheduleExpiry } from './modules/batches/batch.lifecycle.js';
 import { LinkSigner } from './modules/files/link-signer.js';
+import { mountFixFileRoute } from './modules/files/fix-file.route.js';
 import { mountReportRoute } from './modules/files/report.route.js';
 import { mountTemplateRoute } from './modules/files/template.route.js';
 import { createUploadStore } from './modules/files/upload-store.js';
@@ -21,6 +22,8 @@ import { registerWebhookJobs, type WebhookWorker } from './modules/webhooks/deli
 import { registerRetentionJob, scheduleRetention } from './modules/webhooks/retention.js';
 import { createBus } from './pubsub/create-bus.js';
 import type { Services } from './services.js';
+import { DomainVerdictCache } from './modules/batches/pipeline/domain-check.js';
+import { createDnsResolver } from './modules/batches/validation/dns-resolver.js';
 
 export interface RunningApp {
   url: string;
@@ -50,7 +53,7 @@ async function settleWithin(work: Promise<unknown>, ms: number, onTimeout: () =>
 }
 
 /** Feature modules plug in here: HTTP routes, jobs and start-up recovery. */
-const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountReportRoute];
+const routeMounts: RouteMount[] = [mountUploadRoute, mountTemplateRoute, mountReportRoute, mountFixFileRoute];
 
 /**
  * Builds every part and listens. Used by main.ts and by the tests alike.
@@ -70,6 +73,12 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const uploads = createUploadStore(env, db);
   const shutdown = new AbortController();
   const services: Services = { env, orm, db, jobs, pubsub, logger, links, uploads, shutdown: shutdown.signal, metrics };
+  if (env.EMAIL_DNS_CHECK) {
+    services.emailDns = {
+      resolver: createDnsResolver({ servers: env.EMAIL_DNS_SERVERS, timeoutMs: env.EMAIL_DNS_TIMEOUT_MS }),
+      cache: new DomainVerdictCache(),
+    };
+  }
   const runsJobs = env.ROLE !== 'api';
   let webhooks: WebhookWorker | undefined;
   if (runsJobs) {

@@ -3,6 +3,7 @@ import type { Env } from './config/env.js';
 import type { SqlDatabase } from './db/sql.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import type { Logger } from './logger.js';
+import type { DomainResolver, DomainVerdictCache } from './modules/batches/pipeline/domain-check.js';
 import type { LinkSigner } from './modules/files/link-signer.js';
 import type { Metrics } from './modules/metrics/metrics.registry.js';
 import type { UploadStore } from './modules/files/upload-store.js';
@@ -26,4 +27,6 @@ export interface Services {
   shutdown: AbortSignal;
   /** Prometheus metrics of this process (GET /metrics, METRICS_PORT). */
   metrics: Metrics;
+  /** The email domains' DNS check (EMAIL_DNS_CHECK); absent when off. */
+  emailDns?: { resolver: DomainResolver; cache: DomainVerdictCache };
 }

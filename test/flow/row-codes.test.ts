@@ -148,12 +148,12 @@ describe('row rules: every change and every issue code with exact row numbers', 
     expect(res.headers.get('content-disposition')).toMatch(/attachment/);
     const text = (await res.text()).replace(/^\uFEFF/, '');
     const out = text.trimEnd().split('\n');
-    expect(out[0]).toBe('Row,Account ID,Business Name,Current Email,New Email,Change,Issue Codes,Issue Messages,Apply Status');
+    expect(out[0]).toBe('Row,Account ID,Business Name,Current Email,New Email,Change,Issue Codes,Issue Messages,Apply Status,File Email');
     expect(out).toHaveLength(3);
     expect(out[1]).toMatch(/^2,/);
     expect(out[1]).toContain('INVALID_EMAIL');
     expect(out[1]).toContain(',INVALID,');
-    expect(out[2]).toMatch(/^3,.*,SKIPPED,,,NOT_APPLICABLE$/);
+    expect(out[2]).toMatch(/^3,.*,SKIPPED,,,NOT_APPLICABLE,$/);
     expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
     // A forged or foreign token gets nothing.
     const forged = data.uploadBatch.errorReportUrl.replace(/token=[^&]+/, 'token=abc.def');

@@ -51,6 +51,7 @@ export const BatchFields = graphql(
     expiresAt
     failureMessage
     errorReportUrl
+    fixFileUrl
     fileError { code message line missingHeaders foundHeaders }
     summary { ...SummaryFields }
   }
@@ -63,8 +64,8 @@ export type FileError = NonNullable<Batch['fileError']>;
 
 export const BatchRowFields = graphql(`
   fragment BatchRowFields on BatchRow {
-    rowNumber accountId businessName newEmail currentEmail change applyStatus
-    issues { code severity message }
+    rowNumber accountId businessName newEmail currentEmail fileEmail change applyStatus
+    issues { code severity message suggestion }
   }
 `);
 export type BatchRow = ResultOf<typeof BatchRowFields>;
@@ -155,8 +156,19 @@ export const ProblemRowsSubscription = graphql(
 export const EmailTemplateQuery = graphql(`
   query EmailTemplate {
     emailTemplate { url rowCount expiresAt }
+    missingEmail: emailTemplate(filter: { missingEmail: true }) { url rowCount expiresAt }
+    unclaimed: emailTemplate(filter: { unclaimed: true }) { url rowCount expiresAt }
   }
 `);
+
+export const EditBatchRowMutation = graphql(
+  `
+  mutation EditBatchRow($batchId: ID!, $rowNumber: Int!, $email: String) {
+    editBatchRow(batchId: $batchId, rowNumber: $rowNumber, input: { email: $email }) { ...BatchRowFields }
+  }
+`,
+  [BatchRowFields],
+);
 
 export const CreateUploadBatchMutation = graphql(
   `

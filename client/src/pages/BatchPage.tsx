@@ -30,7 +30,9 @@ function newest(...candidates: (Batch | null | undefined)[]): Batch | null {
   const progress = (b: Batch) => b.summary.processedRows + b.summary.applied + b.summary.conflicts + b.summary.failed;
   for (const c of candidates) {
     if (!c) continue;
-    if (!best || RANK[c.status] > RANK[best.status] || (RANK[c.status] === RANK[best.status] && progress(c) > progress(best))) best = c;
+    // On a tie the later candidate wins: the subscription's snapshot comes last, and a row edited in
+    // the review changes the counts without moving the batch forward.
+    if (!best || RANK[c.status] > RANK[best.status] || (RANK[c.status] === RANK[best.status] && progress(c) >= progress(best))) best = c;
   }
   return best;
 }

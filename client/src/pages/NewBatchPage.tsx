@@ -1,3 +1,4 @@
+import { useId, useState } from 'react';
 import { useQuery } from 'urql';
 import { Stepper } from '../components/batch/Stepper';
 import { UploadZone } from '../components/batch/UploadZone';
@@ -14,6 +15,10 @@ export const TEMPLATE_COLUMNS = [
   'Email Address (please add or replace)',
   'User has claimed primary user email address',
 ] as const;
+
+/** The template's choice of accounts (emailTemplate's filter). */
+const TEMPLATE_SCOPES = ['all', 'missingEmail', 'unclaimed'] as const;
+type TemplateScope = (typeof TEMPLATE_SCOPES)[number];
 
 export function NewBatchPage() {
   const { t } = useI18n();
@@ -34,9 +39,12 @@ export function NewBatchPage() {
 }
 
 function TemplateStep() {
-  const { t, tn, dateTime } = useI18n();
+  const { t, tn, dateTime, number } = useI18n();
   const [{ data, error, fetching }, refetch] = useQuery({ query: EmailTemplateQuery, requestPolicy: 'network-only' });
-  const link = data?.emailTemplate;
+  const [scope, setScope] = useState<TemplateScope>('all');
+  const scopeName = useId();
+  const links = data ? { all: data.emailTemplate, missingEmail: data.missingEmail, unclaimed: data.unclaimed } : null;
+  const link = links?.[scope];
 
   return (
     <section className="section card" aria-labelledby="template-title">
@@ -56,6 +64,17 @@ function TemplateStep() {
       ) : !link ? (
         fetching ? <Spinner label={t('common.loading')} /> : null
       ) : (
+        <>
+        <fieldset className="template-scope">
+          <legend>{t('newBatch.template.scope')}</legend>
+          {TEMPLATE_SCOPES.map((value) => (
+            <label key={value} className="radio">
+              <input type="radio" name={scopeName} value={value} checked={scope === value} onChange={() => setScope(value)} />
+              {t(`newBatch.template.scope.${value}`)}{' '}
+              <span className="muted">({number(links?.[value].rowCount ?? 0)})</span>
+            </label>
+          ))}
+        </fieldset>
         <div className="actions">
           <a
             className="button button-primary"
@@ -75,6 +94,7 @@ function TemplateStep() {
             {tn('newBatch.template.rows', link.rowCount)} · {t('newBatch.template.expires', { at: dateTime(link.expiresAt) })}
           </span>
         </div>
+        </>
       )}
       <h3>{t('newBatch.fill.title')}</h3>
       <p>{t('newBatch.fill.body')}</p>

@@ -138,6 +138,22 @@ const Schema = z.object({
   WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** Rows one purge transaction deletes at most, so retention never holds long locks. */
   WEBHOOK_RETENTION_BATCH_ROWS: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  /** EMAIL_DOMAIN_UNRESOLVABLE: look up each new email domain's MX/A/AAAA records. Off: no DNS traffic at all. */
+  EMAIL_DNS_CHECK: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** DNS servers for that check (`host` or `host:port`, comma-separated); unset: the system's. */
+  EMAIL_DNS_SERVERS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  /** One lookup's timeout. */
+  EMAIL_DNS_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(2_000),
+  /** Lookups in flight at once, per validation. */
+  EMAIL_DNS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** The longest validation waits for lookups after the last row; unanswered domains get no warning. */
+  EMAIL_DNS_BUDGET_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Env = z.infer<typeof Schema> & {

@@ -5,6 +5,7 @@ import { AccountResolver } from '../modules/accounts/account.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.js';
 import { MemberResolver } from '../modules/auth/member.resolver.js';
+import { BatchFixResolver } from '../modules/batches/batch-fix.resolver.js';
 import { BatchResolver } from '../modules/batches/batch.resolver.js';
 import { ViewerResolver } from '../modules/platforms/viewer.resolver.js';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.js';
@@ -15,6 +16,7 @@ export const resolvers = [
   ViewerResolver,
   AccountResolver,
   BatchResolver,
+  BatchFixResolver,
   WebhookResolver,
   ApiKeyResolver,
   MemberResolver,

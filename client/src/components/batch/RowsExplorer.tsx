@@ -1,5 +1,15 @@
-import { useId, useMemo } from 'react';
-import type { Batch, BatchRowFilter, RowApplyStatus, RowChange, RowIssueCode } from '../../graphql/documents';
+import { useCallback, useId, useMemo, useState } from 'react';
+import { useMutation } from 'urql';
+import {
+  type Batch,
+  type BatchRow,
+  type BatchRowFilter,
+  EditBatchRowMutation,
+  type RowApplyStatus,
+  type RowChange,
+  type RowIssueCode,
+} from '../../graphql/documents';
+import { useSession } from '../../session';
 import { useI18n } from '../../i18n/i18n';
 import { setSearchParams, useLocation } from '../../lib/router';
 import { ErrorState } from '../ui';
@@ -7,7 +17,15 @@ import { useBatchRows, VirtualRows } from './RowsTable';
 
 export const CHANGES: readonly RowChange[] = ['ADD', 'REPLACE', 'UNCHANGED', 'SKIPPED', 'INVALID'];
 export const ERROR_CODES: readonly RowIssueCode[] = ['INVALID_ACCOUNT_ID', 'UNKNOWN_ACCOUNT', 'ACCOUNT_NOT_ELIGIBLE', 'INVALID_EMAIL', 'DUPLICATE_ACCOUNT'];
-export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
+export const WARNING_CODES: readonly RowIssueCode[] = [
+  'NAME_MISMATCH',
+  'CLAIMED_EMAIL_REPLACED',
+  'EMAIL_DOMAIN_TYPO',
+  'DISPOSABLE_EMAIL',
+  'ROLE_EMAIL',
+  'SHARED_EMAIL',
+  'EMAIL_DOMAIN_UNRESOLVABLE',
+];
 export const APPLY_STATUSES: readonly RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED'];
 
 /** Issue filter values: one code, or every error / every warning code. */
@@ -66,16 +84,45 @@ export function RowsExplorer({ batch, showApply }: { batch: Batch; showApply: bo
   const reloadKey = batch.status;
   const page = useBatchRows(batch.id, filter, reloadKey);
   const filtered = Boolean(change || issue || (apply && showApply));
+  const { isAdmin } = useSession();
+  const [, editRow] = useMutation(EditBatchRowMutation);
+  const [editStatus, setEditStatus] = useState('');
+  const { patch, refreshLoaded } = page;
+  const onEdit = useCallback(
+    async (row: BatchRow, email: string): Promise<boolean> => {
+      const result = await editRow({ batchId: batch.id, rowNumber: row.rowNumber, email: email.trim() === '' ? null : email });
+      const updated = result.data?.editBatchRow;
+      if (!updated) {
+        const message = result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? '';
+        setEditStatus(t('rows.edit.failed', { row: row.rowNumber, message }));
+        return false;
+      }
+      patch(updated);
+      setEditStatus(t('rows.edit.saved', { row: row.rowNumber, change: t(`change.${updated.change}`) }));
+      // Other rows may have changed with it (a duplicate or a shared email that stops being one).
+      void refreshLoaded();
+      return true;
+    },
+    [editRow, batch.id, patch, refreshLoaded, t],
+  );
+  const editable = isAdmin && batch.status === 'VALIDATED';
 
   return (
     <section className="section" aria-labelledby="rows-title" id="rows">
       <div className="section-header">
         <h2 id="rows-title" tabIndex={-1}>{t('rows.title')}</h2>
-        {batch.errorReportUrl ? (
-          <a className="button" href={batch.errorReportUrl} download>
-            {t('rows.downloadReport')}
-          </a>
-        ) : null}
+        <div className="actions">
+          {batch.fixFileUrl && batch.summary.invalid + batch.summary.warnings + batch.summary.conflicts + batch.summary.failed > 0 ? (
+            <a className="button" href={batch.fixFileUrl} download title={t('rows.fixFileHint')}>
+              {t('rows.downloadFixFile')}
+            </a>
+          ) : null}
+          {batch.errorReportUrl ? (
+            <a className="button" href={batch.errorReportUrl} download>
+              {t('rows.downloadReport')}
+            </a>
+          ) : null}
+        </div>
       </div>
       <div className="toolbar">
         <div className="field">
@@ -142,7 +189,11 @@ export function RowsExplorer({ batch, showApply }: { batch: Batch; showApply: bo
         onNeedMore={page.loadMore}
         showApply={showApply}
         label={t('rows.title')}
+        onEdit={editable ? onEdit : undefined}
       />
+      <p className="small muted vrows-edit-status" role="status" aria-live="polite">
+        {editStatus}
+      </p>
     </section>
   );
 }

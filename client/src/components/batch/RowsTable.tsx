@@ -35,7 +35,11 @@ interface Loaded {
  * Server-paginated rows of a batch, fetched page after page as the list scrolls. Only what was
  * scrolled to is held; `reloadKey` (and the filter) start over from the first row.
  */
-export function useBatchRows(batchId: string, filter: BatchRowFilter, reloadKey: string): RowsPage & { loadMore(): void; reload(): void } {
+export function useBatchRows(
+  batchId: string,
+  filter: BatchRowFilter,
+  reloadKey: string,
+): RowsPage & { loadMore(): void; reload(): void; patch(row: BatchRow): void; refreshLoaded(): Promise<void> } {
   const client = useClient();
   const [reloads, setReloads] = useState(0);
   const key = `${batchId}|${JSON.stringify(filter)}|${reloadKey}|${reloads}`;
@@ -83,7 +87,37 @@ export function useBatchRows(batchId: string, filter: BatchRowFilter, reloadKey:
     if (state && !state.error) void fetchPage(state);
   }, [fetchPage]);
 
+  /** Replaces one loaded row in place (an edit's result): the list keeps its length and scroll. */
+  const patch = useCallback(
+    (row: BatchRow) => {
+      const state = loaded.current;
+      if (!state) return;
+      const i = state.rows.findIndex((r) => r.rowNumber === row.rowNumber);
+      if (i >= 0) state.rows[i] = row;
+      bump();
+    },
+    [bump],
+  );
+
+  /** Reads the loaded rows again (up to 1,000) and updates them in place: an edit may change other rows. */
+  const refreshLoaded = useCallback(async () => {
+    const state = loaded.current;
+    if (!state || state.rows.length === 0) return;
+    const first = Math.min(state.rows.length, 1000);
+    const result = await client.query(BatchRowsQuery, { id: batchId, first, after: null, filter }, { requestPolicy: 'network-only' }).toPromise();
+    if (loaded.current !== state || !result.data?.uploadBatch) return;
+    const fresh = new Map(result.data.uploadBatch.rows.edges.map((e) => [e.node.rowNumber, e.node] as const));
+    for (let i = 0; i < state.rows.length; i++) {
+      const f = fresh.get(state.rows[i].rowNumber);
+      if (f) state.rows[i] = f;
+    }
+    state.total = result.data.uploadBatch.rows.totalCount;
+    bump();
+  }, [client, batchId, filter, bump]);
+
   return {
+    patch,
+    refreshLoaded,
     rows: current.rows,
     total: current.total,
     hasMore: current.hasMore,
@@ -94,7 +128,106 @@ export function useBatchRows(batchId: string, filter: BatchRowFilter, reloadKey:
   };
 }
 
-const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
+const WARNING_CODES: readonly RowIssueCode[] = [
+  'NAME_MISMATCH',
+  'CLAIMED_EMAIL_REPLACED',
+  'EMAIL_DOMAIN_TYPO',
+  'DISPOSABLE_EMAIL',
+  'ROLE_EMAIL',
+  'SHARED_EMAIL',
+  'EMAIL_DOMAIN_UNRESOLVABLE',
+];
+
+const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1);
+const emailCellId = (rowNumber: number) => `row-email-${rowNumber}`;
+
+/**
+ * The new-email cell of a row that may be edited: a button (Enter or a click starts editing), then
+ * an input (Enter saves, Escape cancels). What the file said shows below once the row was edited.
+ */
+function EmailCell({
+  row,
+  editing,
+  onStart,
+  onCancel,
+  onSave,
+}: {
+  row: BatchRow;
+  editing: boolean;
+  onStart: () => void;
+  onCancel: () => void;
+  onSave: (email: string) => Promise<boolean>;
+}) {
+  const { t } = useI18n();
+  const suggestion = row.issues.find((i) => i.code === 'EMAIL_DOMAIN_TYPO' && i.suggestion)?.suggestion ?? null;
+  const [draft, setDraft] = useState(row.newEmail ?? '');
+  const [saving, setSaving] = useState(false);
+  useEffect(() => {
+    if (editing) setDraft(row.newEmail ?? '');
+  }, [editing, row.newEmail]);
+  const fileLine =
+    row.fileEmail === null || row.fileEmail === undefined ? null : (
+      <span className="ellipsis small muted vrows-file-email">
+        {row.fileEmail ? t('rows.fileEmail', { email: row.fileEmail }) : t('rows.fileEmailBlank')}
+      </span>
+    );
+  if (editing) {
+    return (
+      <span className="vrows-edit">
+        <input
+          type="email"
+          className="vrows-edit-input"
+          aria-label={t('rows.edit.label', { row: row.rowNumber })}
+          aria-describedby="rows-edit-help"
+          // biome-ignore lint/a11y/noAutofocus: the user asked to edit this cell; focus goes where they type
+          autoFocus
+          value={draft}
+          disabled={saving}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={async (e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              onCancel();
+            } else if (e.key === 'Enter') {
+              e.preventDefault();
+              setSaving(true);
+              const ok = await onSave(draft);
+              setSaving(false);
+              if (!ok) e.currentTarget?.focus();
+            }
+          }}
+        />
+        <span id="rows-edit-help" className="small muted">
+          {saving ? t('rows.edit.saving') : t('rows.edit.save')}
+        </span>
+      </span>
+    );
+  }
+  return (
+    <span className="vrows-email-cell">
+      <button type="button" id={emailCellId(row.rowNumber)} className="vrows-email-button" title={t('rows.edit.hint')} onClick={onStart}>
+        {row.newEmail ? (
+          <span className={`ellipsis${row.change === 'ADD' || row.change === 'REPLACE' ? ' vrows-new-email' : ''}`}>{row.newEmail}</span>
+        ) : (
+          <span className="muted">{t('rows.blankEmail')}</span>
+        )}
+        <span className="visually-hidden">, {t('rows.edit.action')}</span>
+      </button>
+      {suggestion ? (
+        <button
+          type="button"
+          className="link-button small vrows-suggestion"
+          title={t('rows.useSuggestion.title', { email: suggestion })}
+          onClick={() => void onSave(suggestion)}
+        >
+          {t('rows.useSuggestion', { domain: domainOf(suggestion) })}
+        </button>
+      ) : (
+        fileLine
+      )}
+    </span>
+  );
+}
 
 /** A virtualized table of batch rows: fast with hundreds of thousands of rows. */
 export function VirtualRows({
@@ -106,6 +239,7 @@ export function VirtualRows({
   showApply,
   label,
   height: maxHeight = 480,
+  onEdit,
 }: {
   rows: readonly BatchRow[];
   total: number | null;
@@ -116,8 +250,12 @@ export function VirtualRows({
   label: string;
   /** The most the list takes before it scrolls; a short list takes only what it needs. */
   height?: number;
+  /** Set when rows may be edited (an ADMIN reviewing a VALIDATED batch): saves, true when saved. */
+  onEdit?: (row: BatchRow, email: string) => Promise<boolean>;
 }) {
   const { t, tn, number } = useI18n();
+  const [editing, setEditing] = useState<number | null>(null);
+  const refocus = (rowNumber: number) => requestAnimationFrame(() => document.getElementById(emailCellId(rowNumber))?.focus());
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = rows.length + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({
@@ -186,23 +324,45 @@ export function VirtualRows({
                   <td className="ellipsis" title={row.currentEmail ?? ''}>
                     {row.currentEmail || <span className="muted">{t('rows.noEmail')}</span>}
                   </td>
+                  {onEdit ? (
+                    <td className="vrows-email-td">
+                      <EmailCell
+                        row={row}
+                        editing={editing === row.rowNumber}
+                        onStart={() => setEditing(row.rowNumber)}
+                        onCancel={() => {
+                          setEditing(null);
+                          refocus(row.rowNumber);
+                        }}
+                        onSave={async (email) => {
+                          const ok = await onEdit(row, email);
+                          if (ok) {
+                            setEditing(null);
+                            refocus(row.rowNumber);
+                          }
+                          return ok;
+                        }}
+                      />
+                    </td>
+                  ) : (
                   <td className="ellipsis" title={row.newEmail ?? t('rows.blankEmail')}>
-                    {row.newEmail ? (
-                      <>
-                        <span className="vrows-arrow" aria-hidden="true">
-                          →
-                        </span>
-                        <span className={row.change === 'ADD' || row.change === 'REPLACE' ? 'vrows-new-email' : undefined}>{row.newEmail}</span>
-                      </>
-                    ) : (
-                      <>
-                        <span className="muted" aria-hidden="true">
-                          —
-                        </span>
-                        <span className="visually-hidden">{t('rows.blankEmail')}</span>
-                      </>
-                    )}
-                  </td>
+                      {row.newEmail ? (
+                        <>
+                          <span className="vrows-arrow" aria-hidden="true">
+                            →
+                          </span>
+                          <span className={row.change === 'ADD' || row.change === 'REPLACE' ? 'vrows-new-email' : undefined}>{row.newEmail}</span>
+                        </>
+                      ) : (
+                        <>
+                          <span className="muted" aria-hidden="true">
+                            —
+                          </span>
+                          <span className="visually-hidden">{t('rows.blankEmail')}</span>
+                        </>
+                      )}
+                    </td>
+                  )}
                   <td>
                     <span className={`chip chip-${row.change.toLowerCase()}`}>{t(`change.${row.change}`)}</span>
                   </td>

@@ -8,6 +8,7 @@ import { Migration0006BatchRowHistogram } from './Migration0006BatchRowHistogram
 import { Migration0007BatchTransitions } from './Migration0007BatchTransitions.js';
 import { Migration0009PeopleKeysAudit } from './Migration0009PeopleKeysAudit.js';
 import { Migration0011WebhookRetention } from './Migration0011WebhookRetention.js';
+import { Migration0010EmailQuality } from './Migration0010EmailQuality.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -23,4 +24,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0007BatchTransitions', class: Migration0007BatchTransitions },
   { name: 'Migration0009PeopleKeysAudit', class: Migration0009PeopleKeysAudit },
   { name: 'Migration0011WebhookRetention', class: Migration0011WebhookRetention },
+  { name: 'Migration0010EmailQuality', class: Migration0010EmailQuality },
 ];

@@ -23,13 +23,27 @@ export const ROW_ISSUE_CODES = [
   'DUPLICATE_ACCOUNT',
   'NAME_MISMATCH',
   'CLAIMED_EMAIL_REPLACED',
+  // Email quality warnings (appended: the index is the stored bit).
+  'EMAIL_DOMAIN_TYPO',
+  'DISPOSABLE_EMAIL',
+  'ROLE_EMAIL',
+  'SHARED_EMAIL',
+  'EMAIL_DOMAIN_UNRESOLVABLE',
 ] as const;
 export type RowIssueCode = (typeof ROW_ISSUE_CODES)[number];
 
 export const ISSUE_SEVERITIES = ['ERROR', 'WARNING'] as const;
 export type IssueSeverity = (typeof ISSUE_SEVERITIES)[number];
 
-export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
+export const EMAIL_QUALITY_CODES: readonly RowIssueCode[] = [
+  'EMAIL_DOMAIN_TYPO',
+  'DISPOSABLE_EMAIL',
+  'ROLE_EMAIL',
+  'SHARED_EMAIL',
+  'EMAIL_DOMAIN_UNRESOLVABLE',
+];
+
+export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED', ...EMAIL_QUALITY_CODES];
 
 export function issueBit(code: RowIssueCode): number {
   return 1 << (ROW_ISSUE_CODES as readonly RowIssueCode[]).indexOf(code);

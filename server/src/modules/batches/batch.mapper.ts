@@ -93,9 +93,11 @@ export interface BatchRowRecord {
   change: string;
   issues: string | null;
   apply_status: string;
+  /** Absent from rows built in memory before they are stored (never edited yet). */
+  file_email?: string | null;
 }
 
-export const BATCH_ROW_COLUMNS = 'row_number, account_id, business_name, new_email, current_email, change, issues, apply_status';
+export const BATCH_ROW_COLUMNS = 'row_number, account_id, business_name, new_email, current_email, change, issues, apply_status, file_email';
 
 export function rowFromRecord(r: BatchRowRecord): BatchRowType {
   return {
@@ -107,5 +109,6 @@ export function rowFromRecord(r: BatchRowRecord): BatchRowType {
     change: r.change as RowChangeEnum,
     issues: r.issues ? (JSON.parse(r.issues) as RowIssue[]).map((i) => ({ ...i }) as BatchRowType['issues'][number]) : [],
     applyStatus: r.apply_status as RowApplyStatusEnum,
+    fileEmail: r.file_email ?? null,
   };
 }

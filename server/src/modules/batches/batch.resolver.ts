@@ -4,7 +4,7 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { pageSize } from '../../graphql/relay.js';
 import { Role } from '../auth/dashboard-user.entity.js';
 import { reportResource } from '../files/report.route.js';
-import { TEMPLATE_RESOURCE, templateRowCount } from '../files/template.route.js';
+import { templateFilterParam, templateResource, templateRowCount } from '../files/template.route.js';
 import { uploadUrl } from '../files/upload.route.js';
 import { listBatchRows } from './batch-rows.service.js';
 import { batchCreator, cancelBatch, confirmBatch, createBatch, findBatch, listBatches } from './batch.service.js';
@@ -18,6 +18,7 @@ import {
   CreateUploadBatchInput,
   CreateUploadBatchPayload,
   DownloadLinkType,
+  TemplateFilter,
   UploadBatchConnection,
   UploadBatchType,
 } from './batch.types.js';
@@ -32,15 +33,19 @@ interface SubscriptionArgs {
 
 @Resolver(() => UploadBatchType)
 export class BatchResolver {
-  @Query(() => DownloadLinkType, { description: 'A link to the CSV template of every eligible account.' })
-  async emailTemplate(@Ctx() ctx: GraphQLContext): Promise<DownloadLinkType> {
+  @Query(() => DownloadLinkType, { description: 'A link to the CSV template of every eligible account, or of those the filter keeps.' })
+  async emailTemplate(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => TemplateFilter, { nullable: true }) filter?: TemplateFilter | null,
+  ): Promise<DownloadLinkType> {
     const platformId = ctx.principal.platformId;
     const expiresAt = new Date(Date.now() + LINK_TTL_MS);
-    const token = ctx.services.links.sign({ platformId, resource: TEMPLATE_RESOURCE, exp: Math.floor(expiresAt.getTime() / 1000) });
+    const token = ctx.services.links.sign({ platformId, resource: templateResource(filter), exp: Math.floor(expiresAt.getTime() / 1000) });
+    const param = templateFilterParam(filter);
     return {
-      url: `${ctx.origin}/files/template?token=${encodeURIComponent(token)}`,
+      url: `${ctx.origin}/files/template?token=${encodeURIComponent(token)}${param ? `&filter=${param}` : ''}`,
       expiresAt,
-      rowCount: await templateRowCount(ctx.services.db, platformId),
+      rowCount: await templateRowCount(ctx.services.db, platformId, filter),
     };
   }
 

@@ -102,6 +102,12 @@ export class RowIssueType {
 
   @Field(() => String)
   message!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A whole corrected value to use instead (EMAIL_DOMAIN_TYPO: the address with the intended domain).',
+  })
+  suggestion?: string | null;
 }
 
 @ObjectType('BatchRow')
@@ -129,6 +135,24 @@ export class BatchRowType {
 
   @Field(() => RowApplyStatusEnum)
   applyStatus!: RowApplyStatusEnum;
+
+  @Field(() => String, { nullable: true, description: 'The email as the file had it, when editBatchRow changed it; else null.' })
+  fileEmail!: string | null;
+}
+
+@InputType()
+export class EditBatchRowInput {
+  @Field(() => String, { nullable: true, description: 'The new email of the row; blank or null skips the row.' })
+  email?: string | null;
+}
+
+@InputType()
+export class TemplateFilter {
+  @Field(() => Boolean, { nullable: true, description: 'Only accounts without an email on file.' })
+  missingEmail?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only accounts whose holder has not claimed their email.' })
+  unclaimed?: boolean | null;
 }
 
 export const { ConnectionType: BatchRowConnection } = connectionTypes('BatchRow', () => BatchRowType);

@@ -17,6 +17,8 @@ export const REPORT_HEADERS = [
   'Issue Codes',
   'Issue Messages',
   'Apply Status',
+  // Set when the row's email was changed in the review (editBatchRow): what the file said.
+  'File Email',
 ] as const;
 
 export const reportResource = (batchId: string) => `report:${batchId}`;
@@ -56,6 +58,7 @@ export function mountReportRoute(app: Express, services: Services): void {
         r.issues.map((i) => i.code).join(' '),
         r.issues.map((i) => i.message).join(' | '),
         r.applyStatus,
+        r.fileEmail ?? '',
       ]);
     });
   });

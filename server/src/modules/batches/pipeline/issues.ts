@@ -9,6 +9,8 @@ export interface RowIssue {
   code: RowIssueCode;
   severity: IssueSeverity;
   message: string;
+  /** A whole corrected value to use instead (EMAIL_DOMAIN_TYPO: the address with the intended domain). */
+  suggestion?: string;
 }
 
 /** A name column whose value in the file differs from the account on file. */
@@ -94,4 +96,47 @@ export function claimedEmailReplacedIssue(currentEmail: string, newEmail: string
     'CLAIMED_EMAIL_REPLACED',
     `The account holder has claimed their email address ${currentEmail}. Replacing it with ${newEmail} is allowed, but make sure they expect the change.`,
   );
+}
+
+/** The domain looks like a misspelling of a common mail domain; `suggested` is the whole corrected address. */
+export function emailDomainTypoIssue(email: string, suggested: string): RowIssue {
+  const domain = suggested.slice(suggested.lastIndexOf('@') + 1);
+  return {
+    code: 'EMAIL_DOMAIN_TYPO',
+    severity: 'WARNING',
+    message: `${email} looks like a misspelling of ${domain}. Did you mean ${suggested}?`,
+    suggestion: suggested,
+  };
+}
+
+/** A throwaway-mailbox domain: mail sent there is soon read by nobody. */
+export function disposableEmailIssue(email: string): RowIssue {
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  return warning(
+    'DISPOSABLE_EMAIL',
+    `${domain} is a disposable (throwaway) mailbox service: messages to ${email} will likely never reach the account holder.`,
+  );
+}
+
+/** A role address (noreply@, info@…): it reaches a team or nobody, not the account holder. */
+export function roleEmailIssue(email: string): RowIssue {
+  const local = email.slice(0, email.lastIndexOf('@'));
+  return warning(
+    'ROLE_EMAIL',
+    `${email} is a role address (${local}@) that reaches a team or nobody rather than the account holder. Prefer the holder's own address.`,
+  );
+}
+
+/** The same new email on several rows of the file; names the other rows (at most 10, then a count). */
+export function sharedEmailIssue(email: string, otherRowNumbers: number[], totalOthers = otherRowNumbers.length): RowIssue {
+  return warning(
+    'SHARED_EMAIL',
+    `${email} is also the new email on ${listRows(otherRowNumbers, totalOthers)}. One person may own several accounts; if not, check for a paste error.`,
+  );
+}
+
+/** The domain has no MX and no A/AAAA record: mail to it cannot be delivered. */
+export function emailDomainUnresolvableIssue(email: string): RowIssue {
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  return warning('EMAIL_DOMAIN_UNRESOLVABLE', `The domain ${domain} has no mail server (no MX, A or AAAA record): mail to ${email} cannot be delivered.`);
 }

@@ -1,3 +1,4 @@
+import { EMAIL_QUALITY_CODES } from '../batch-row.codes.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { neutralizeCell, unneutralizeCell } from './formula.js';
@@ -116,7 +117,9 @@ describe('classifyRow (properties)', () => {
         const r = classifyRow(2, cells, acct);
         const expected = normalizeEmail(email);
         expect(expected.ok).toBe(true);
-        expect(r).toMatchObject({ change: 'ADD', issues: [], newEmail: expected.ok ? expected.email : null });
+        // Random addresses may well be role addresses (`it+a@…`) or look like typos: those warnings are not this test's subject.
+        const issues = r.issues.filter((i) => !EMAIL_QUALITY_CODES.includes(i.code));
+        expect({ ...r, issues }).toMatchObject({ change: 'ADD', issues: [], newEmail: expected.ok ? expected.email : null });
       }),
       { numRuns: 1000 },
     );

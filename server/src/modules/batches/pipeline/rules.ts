@@ -1,4 +1,5 @@
 import { emailsEqual, normalizeEmail } from './email.js';
+import { emailQualityIssues } from './email-warnings.js';
 import { unneutralizeCell } from './formula.js';
 import type { RawRow } from './headers.js';
 import {
@@ -145,6 +146,8 @@ function nameMismatchesOf(row: PreparedRow, account: AccountSnapshot): NameMisma
  * - NAME_MISMATCH is reported on every row with an email whose account was found, INVALID ones
  *   included (a shifted row explains a surprising error); never on SKIPPED rows, where nothing happens.
  * - CLAIMED_EMAIL_REPLACED only on REPLACE.
+ * - Email quality warnings (typo, disposable, role) only on ADD and REPLACE: an unchanged address
+ *   is what the account already has.
  * - Cells are read through `unneutralizeCell`, so a re-uploaded export compares equal.
  */
 export function classifyRow(rowNumber: number, raw: RawRow, account: AccountSnapshot | undefined): ClassifiedRow {
@@ -183,6 +186,10 @@ export function classifyPrepared(row: PreparedRow, account: AccountSnapshot | un
   else if (currentEmail === newEmail || emailsEqual(currentEmail, newEmail)) change = 'UNCHANGED';
   if (change === 'REPLACE' && currentEmail !== null && account.userClaimedEmail) {
     issues.push(claimedEmailReplacedIssue(currentEmail, newEmail));
+  }
+  if (change !== 'UNCHANGED') {
+    const quality = emailQualityIssues(newEmail);
+    if (quality.length > 0) issues.push(...quality);
   }
   return { rowNumber, accountId, currentEmail, newEmail, change, issues };
 }

@@ -9,7 +9,10 @@ import { UploadBatchStatus } from '../lifecycle/batch-status.js';
 import { claimForChunk, deleteRows, resetValidationCounters, transition } from '../store/batch.store.js';
 import { emptyFileRejection, FileRejection } from '../pipeline/errors.js';
 import { type ClassifiedChunkRow, classifyChunk } from './classify-chunk.js';
+import { DomainCheck } from '../pipeline/domain-check.js';
 import { markDuplicates } from './duplicates.js';
+import { markSharedEmails } from './shared-emails.js';
+import { markUnresolvableDomains } from './unresolvable-domains.js';
 import { ParseInWorker } from './parse-in-worker.js';
 import { persistChunk } from './persist-chunk.js';
 import { recountBatch } from './recount.js';
@@ -45,6 +48,10 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     return;
   }
   let parsing: ParseInWorker | undefined;
+  // Lookups start as domains appear, so they overlap with parsing; off unless EMAIL_DNS_CHECK.
+  const dns = services.emailDns
+    ? new DomainCheck(services.emailDns.resolver, services.emailDns.cache, { concurrency: env.EMAIL_DNS_CONCURRENCY })
+    : null;
   try {
     parsing = new ParseInWorker(services.uploads.read(batchId), {
       maxDataRows: env.MAX_UPLOAD_ROWS,
@@ -70,6 +77,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
         { durable: false },
       );
       stored += classified.length;
+      if (dns) for (const r of classified) if (r.change === 'ADD' || r.change === 'REPLACE') dns.add(domainOf(r.newEmail as string));
       publishProblems(services, batchId, classified);
       await publishBatch(services, batchId);
       waitStart = performance.now();
@@ -82,6 +90,18 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     if (duplicates.sample.length > 0) {
       services.pubsub.publish(problemRowsTopic(batchId), { kind: 'rows', rows: duplicates.sample, revisits: true } satisfies ProblemRowsMessage);
     }
+    const shared = await markSharedEmails(db, batchId, 1_000);
+    if (shared.sample.length > 0) {
+      services.pubsub.publish(problemRowsTopic(batchId), { kind: 'rows', rows: shared.sample, revisits: true } satisfies ProblemRowsMessage);
+    }
+    if (dns) {
+      const unresolvable = await dns.settle(env.EMAIL_DNS_BUDGET_MS);
+      const marked = await markUnresolvableDomains(db, batchId, unresolvable, 1_000);
+      if (marked.sample.length > 0) {
+        services.pubsub.publish(problemRowsTopic(batchId), { kind: 'rows', rows: marked.sample, revisits: true } satisfies ProblemRowsMessage);
+      }
+      log.info({ lookups: dns.lookups, unresolvable: unresolvable.length, marked: marked.marked }, 'email domains checked');
+    }
     const validated = await db.transaction(async (tx) => {
       if (!(await claimForChunk(tx, batchId, UploadBatchStatus.VALIDATING))) return false;
       await recountBatch(tx, batchId);
@@ -90,7 +110,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     });
     if (!validated) throw new BatchMovedOn();
     log.info(
-      { rows: stored, duplicates: duplicates.marked, ms: Date.now() - started, storedMs, waitedMs: Math.round(waitedMs) },
+      { rows: stored, duplicates: duplicates.marked, sharedEmails: shared.marked, ms: Date.now() - started, storedMs, waitedMs: Math.round(waitedMs) },
       'batch validated',
     );
   } catch (err) {
@@ -109,6 +129,10 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     await publishBatch(services, batchId);
     await services.uploads.remove(batchId);
   }
+}
+
+function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1);
 }
 
 /** The chunk's rows with an error or a warning, for the live problem list. */
