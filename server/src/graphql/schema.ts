@@ -2,13 +2,16 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { AccountResolver } from '../modules/accounts/account.resolver.js';
+import { ApprovalResolver } from '../modules/batches/approval.resolver.js';
 import { BatchResolver } from '../modules/batches/batch.resolver.js';
+import { RollbackResolver } from '../modules/batches/rollback/rollback.resolver.js';
+import { PlatformSettingsResolver } from '../modules/platforms/platform-settings.resolver.js';
 import { ViewerResolver } from '../modules/platforms/viewer.resolver.js';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.js';
 import { authChecker } from './auth-checker.js';
 
 /** Every resolver of the API; the schema is built from these alone. */
-export const resolvers = [ViewerResolver, AccountResolver, BatchResolver, WebhookResolver] as const;
+export const resolvers = [ViewerResolver, PlatformSettingsResolver, AccountResolver, BatchResolver, ApprovalResolver, RollbackResolver, WebhookResolver] as const;
 
 /** Builds the executable schema (type-graphql, explicit type functions, no reflection). */
 export function createSchema(): Promise<GraphQLSchema> {

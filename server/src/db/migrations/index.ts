@@ -6,6 +6,7 @@ import { Migration0004UploadChunks } from './Migration0004UploadChunks.js';
 import { Migration0005BatchRowIndexes } from './Migration0005BatchRowIndexes.js';
 import { Migration0006BatchRowHistogram } from './Migration0006BatchRowHistogram.js';
 import { Migration0007BatchTransitions } from './Migration0007BatchTransitions.js';
+import { Migration0008ApprovalRollback } from './Migration0008ApprovalRollback.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0005BatchRowIndexes', class: Migration0005BatchRowIndexes },
   { name: 'Migration0006BatchRowHistogram', class: Migration0006BatchRowHistogram },
   { name: 'Migration0007BatchTransitions', class: Migration0007BatchTransitions },
+  { name: 'Migration0008ApprovalRollback', class: Migration0008ApprovalRollback },
 ];

@@ -3,6 +3,7 @@ import { conflict, notFound } from '../../graphql/errors.js';
 import { type Connection, decodeCursor, encodeCursor, toConnection } from '../../graphql/relay.js';
 import { newId } from '../../ids.js';
 import type { Principal } from '../auth/principal.js';
+import { approvalReason, requestApproval } from './approval.service.js';
 import type { Services } from '../../services.js';
 import { BATCH_COLUMNS, type BatchRecord, batchFromRecord } from './batch.mapper.js';
 import { type BatchStatus, UploadBatchStatus } from './lifecycle/batch-status.js';
@@ -186,8 +187,14 @@ export async function confirmBatch(services: Services, principal: Principal, id:
   const batch = await findBatch(services.db, principal.platformId, id);
   if (!batch) throw notFound('Upload batch');
   if (batch.status === UploadBatchStatus.APPLYING || batch.status === UploadBatchStatus.COMPLETED) return batch;
+  if (batch.status === UploadBatchStatus.AWAITING_APPROVAL) return batch;
   if (batch.status === UploadBatchStatus.VALIDATED && batch.summary.additions + batch.summary.replacements === 0) {
     throw conflict('There is nothing to apply: this batch has no additions or replacements.');
+  }
+  // The platform's approval policy may ask for a second ADMIN first (approval.service.ts).
+  if (batch.status === UploadBatchStatus.VALIDATED) {
+    const reason = await approvalReason(services, batch);
+    if (reason) return requestApproval(services, principal, batch, reason);
   }
   const now = new Date();
   let moved: UploadBatchType;

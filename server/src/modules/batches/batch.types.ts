@@ -90,6 +90,12 @@ export class UploadBatchSummaryType {
 
   @Field(() => Int)
   failed!: number;
+
+  @Field(() => Int, { description: 'Rows whose account the rollback restored.' })
+  rolledBack!: number;
+
+  @Field(() => Int, { description: 'Rows the rollback left alone: the account changed since this batch set it.' })
+  rollbackConflicts!: number;
 }
 
 @ObjectType('RowIssue')
@@ -197,6 +203,9 @@ export class UploadBatchType {
 
   @Field(() => Int, { nullable: true, description: 'Bytes received by the upload.' })
   uploadBytes!: number | null;
+
+  /** The requester's subject id (user or API key) once confirmed; not exposed (approval compares it). */
+  confirmedBy!: string | null;
 
   /** The platform, kept for scoping the field resolvers; not exposed. */
   platformId!: string;
