@@ -172,6 +172,14 @@ describe('four-eyes approval (SPEC.md "Approval")', () => {
     );
     expect((await history(claimedBatch.id)).at(-1)?.note).toMatch(/1 row replaces an email the holder claimed/);
     expect(await emailOf(claimed.id)).toBe(claimed.email);
+    // The history's "awaiting approval" filter lists exactly these two.
+    const listed = await gqlData<{ uploadBatches: { totalCount: number; edges: Array<{ node: { id: string; status: string } }> } }>(
+      t.url,
+      viewer,
+      '{ uploadBatches(first: 10, filter: { statuses: [AWAITING_APPROVAL] }) { totalCount edges { node { id status } } } }',
+    );
+    expect(listed.uploadBatches.totalCount).toBe(2);
+    expect(listed.uploadBatches.edges.map((e) => e.node.id)).toEqual([claimedBatch.id, large.id]);
   });
 
   it('a batch awaiting approval can be canceled, and expires like an unconfirmed one', async () => {

@@ -19,6 +19,7 @@ import {
   CreateUploadBatchPayload,
   DownloadLinkType,
   UploadBatchConnection,
+  UploadBatchFilter,
   UploadBatchType,
 } from './batch.types.js';
 
@@ -54,8 +55,9 @@ export class BatchResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('filter', () => UploadBatchFilter, { nullable: true }) filter?: UploadBatchFilter | null,
   ) {
-    return listBatches(ctx.services.db, ctx.principal.platformId, pageSize(first, 20, 100), after);
+    return listBatches(ctx.services.db, ctx.principal.platformId, pageSize(first, 20, 100), after, filter?.statuses);
   }
 
   @FieldResolver(() => BatchRowConnection, { description: 'Rows in rowNumber order.' })

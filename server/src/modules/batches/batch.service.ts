@@ -109,15 +109,22 @@ export async function listBatches(
   platformId: string,
   first: number,
   after?: string | null,
+  statuses?: readonly BatchStatus[] | null,
 ): Promise<Connection<UploadBatchType>> {
   const params: SqlValue[] = [platformId];
   let where = 'platform_id = $1';
+  // A status filter (the dashboard's "awaiting approval"): the same keyset walk, fewer rows.
+  if (statuses?.length) {
+    where += ` and status in (${statuses.map((s) => `$${params.push(s)}`).join(', ')})`;
+  }
+  const countWhere = where;
+  const countParams = [...params];
   if (after) {
     const [ms, id] = decodeCursor(after).split('|');
     const at = new Date(Number(ms));
     if (id && !Number.isNaN(at.getTime())) {
       params.push(at, id);
-      where += ' and (created_at < $2 or (created_at = $2 and id < $3))';
+      where += ` and (created_at < $${params.length - 1} or (created_at = $${params.length - 1} and id < $${params.length}))`;
     }
   }
   params.push(first + 1);
@@ -125,9 +132,7 @@ export async function listBatches(
     `select ${BATCH_COLUMNS} from upload_batch where ${where} order by created_at desc, id desc limit $${params.length}`,
     params,
   );
-  const [{ n }] = await db.query<{ n: number | string }>('select count(*) as n from upload_batch where platform_id = $1', [
-    platformId,
-  ]);
+  const [{ n }] = await db.query<{ n: number | string }>(`select count(*) as n from upload_batch where ${countWhere}`, countParams);
   return toConnection(rows.map(batchFromRecord), first, (b) => `${b.createdAt.getTime()}|${b.id}`, Number(n));
 }
 

@@ -219,6 +219,12 @@ export class UploadBatchType {
 
 export const { ConnectionType: UploadBatchConnection } = connectionTypes('UploadBatch', () => UploadBatchType);
 
+@InputType({ description: 'Narrows uploadBatches (e.g. to the batches awaiting approval).' })
+export class UploadBatchFilter {
+  @Field(() => [UploadBatchStatus], { nullable: true, description: 'Batches in any of these statuses.' })
+  statuses?: UploadBatchStatus[] | null;
+}
+
 @InputType()
 export class CreateUploadBatchInput {
   @Field(() => String, { nullable: true })
