@@ -12,6 +12,7 @@ import { BatchPage } from './pages/BatchPage';
 import { HomePage } from './pages/HomePage';
 import { NewBatchPage } from './pages/NewBatchPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { ApprovalSettingsPage } from './pages/settings/ApprovalSettingsPage';
 import { SignInPage } from './pages/SignInPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { AUTH_LOST, authEvents, postSignOut, reportAuthLost, type Session, SessionContext } from './session';
@@ -113,6 +114,7 @@ function routeFor(pathname: string): ReactNode {
   if (pathname === '/webhooks') return <WebhooksPage />;
   if (pathname === '/batches') return <BatchesPage />;
   if (pathname === '/batches/new') return <NewBatchPage />;
+  if (pathname === '/settings' || pathname === '/settings/approval') return <ApprovalSettingsPage />;
   const batch = matchPath('/batches/:id', pathname);
   if (batch) return <BatchPage key={batch.id} id={batch.id} />;
   return <NotFoundPage />;

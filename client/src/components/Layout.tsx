@@ -10,6 +10,7 @@ const NAV = [
   { to: '/batches', key: 'nav.batches', match: (p: string) => p.startsWith('/batches') },
   { to: '/accounts', key: 'nav.accounts', match: (p: string) => p.startsWith('/accounts') },
   { to: '/webhooks', key: 'nav.webhooks', match: (p: string) => p.startsWith('/webhooks') },
+  { to: '/settings/approval', key: 'nav.settings', match: (p: string) => p.startsWith('/settings') },
 ] as const;
 
 /** Set by a sign-in: the first page after it takes the focus, as a navigation would. */
