@@ -8,7 +8,7 @@ import { useBatchRows, VirtualRows } from './RowsTable';
 export const CHANGES: readonly RowChange[] = ['ADD', 'REPLACE', 'UNCHANGED', 'SKIPPED', 'INVALID'];
 export const ERROR_CODES: readonly RowIssueCode[] = ['INVALID_ACCOUNT_ID', 'UNKNOWN_ACCOUNT', 'ACCOUNT_NOT_ELIGIBLE', 'INVALID_EMAIL', 'DUPLICATE_ACCOUNT'];
 export const WARNING_CODES: readonly RowIssueCode[] = ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'];
-export const APPLY_STATUSES: readonly RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED'];
+export const APPLY_STATUSES: readonly RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED', 'ROLLED_BACK', 'ROLLBACK_CONFLICT'];
 
 /** Issue filter values: one code, or every error / every warning code. */
 type IssueChoice = RowIssueCode | 'ERRORS' | 'WARNINGS';
