@@ -68,7 +68,7 @@ describe('rollback restart safety (server as a child process, SIGKILL)', () => {
     expect(Number(eventsAtKill)).toBe(Number(mid.rolled_back));
 
     server = await spawnServer(settings());
-    const client = wsClient(server.url.replace('http', 'ws') + '/graphql', auth);
+    const client = wsClient(`${server.url.replace('http', 'ws')}/graphql`, auth);
     const live = subscribeAll<{ uploadBatchUpdated: { status: string; summary: { rolledBack: number } } }>(
       client,
       'subscription($id: ID!) { uploadBatchUpdated(id: $id) { status summary { rolledBack } } }',

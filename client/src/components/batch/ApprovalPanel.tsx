@@ -113,7 +113,7 @@ function Decide({ batch, onChanged }: { batch: Batch; onChanged(batch: Batch): v
         <p id={hintId} className={missingReason ? 'field-error' : 'muted small'} role={missingReason ? 'alert' : undefined}>
           {missingReason ? t('approval.reasonRequired') : t('approval.declineHint')}
         </p>
-        <button type="submit" className="button button-danger" disabled={busy}>
+        <button type="submit" className="button button-danger decline-submit" disabled={busy}>
           {declineState.fetching ? <Spinner label={t('approval.declining')} /> : t('approval.decline')}
         </button>
       </form>
