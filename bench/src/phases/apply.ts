@@ -137,7 +137,7 @@ export async function createScratchEvent(bare: BareDb): Promise<void> {
   } else {
     await bare.execute(`drop sequence if exists ${SCRATCH_EVENT}_seq`);
     await bare.execute(`create sequence ${SCRATCH_EVENT}_seq`);
-    await bare.execute(`create table ${SCRATCH_EVENT} (like event including indexes including constraints)`);
+    await bare.execute(`create table ${SCRATCH_EVENT} (like event including defaults including indexes including constraints)`);
     await bare.execute(`alter table ${SCRATCH_EVENT} alter column seq set default nextval('${SCRATCH_EVENT}_seq')`);
   }
 }

@@ -108,8 +108,8 @@ export async function rollbackFloor(bare: BareDb, batchId: string, platformId: s
     start = performance.now();
     await tx(bare, async () => {
       await bare.execute(
-        `insert into ${SCRATCH_EVENT} (id, platform_id, type, account_id, batch_id, row_number, payload, created_at)
-         select 'evt_bench' || r.row_number, $1, 'account.updated', a.id, r.batch_id, r.row_number, ${rollbackEventJson(bare.dialect)}, $2
+        `insert into ${SCRATCH_EVENT} (id, platform_id, type, account_id, batch_id, row_number, is_rollback, payload, created_at)
+         select 'evt_bench' || r.row_number, $1, 'account.updated', a.id, r.batch_id, r.row_number, 1, ${rollbackEventJson(bare.dialect)}, $2
            from batch_row r join connected_account a on a.platform_id = $1 and a.id = r.account_id
           where r.batch_id = $3 and r.apply_status = 'APPLIED' and a.email is not distinct from r.new_email
             and (r.applied_version is null or a.version = r.applied_version)`,
