@@ -99,7 +99,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: approval by a second admin, 
     watches[1].signedOut = false;
     await approver.goto(`${t.url}/batches`);
     const filter = approver.getByRole('button', { name: /Awaiting approval/ });
-    await expect.poll(async () => (await filter.textContent())?.replace(/\s+/g, ' ').trim()).toBe('Awaiting approval 1');
+    await expect.poll(async () => (await filter.textContent())?.replace(/\s+/g, ' ').trim(), { timeout: 15_000 }).toBe('Awaiting approval 1');
     await filter.click();
     await approver.waitForURL(/status=AWAITING_APPROVAL/);
     await approver.getByRole('link', { name: 'four-eyes.csv' }).waitFor();
