@@ -1,6 +1,6 @@
 import type { Dialect } from './bare.js';
 
-export const PHASES = ['template', 'validate', 'review', 'apply', 'apply-all', 'lag', 'webhooks', 'concurrency'] as const;
+export const PHASES = ['template', 'validate', 'review', 'apply', 'apply-all', 'rollback', 'lag', 'webhooks', 'concurrency'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -32,6 +32,7 @@ export const USAGE = `pnpm bench [--rows N] [--quick] [--runs R] [--db sqlite|po
   --runs R            runs per database; every figure is the median (default 3)
   --only a,b          phases to run (validate is implied by review and apply); apply-all uploads a second file in
                       which every one of the N rows changes an email, and times its apply (the ≤ 10 s target);
+                      rollback (implies apply-all) then rolls that batch back and times it beside its floor
                       concurrency sends a small query from --subscribers clients, idle and during such an apply
   --profile           start the server with node --cpu-prof; windows of each phase saved beside the profiles
                       (summarise with: pnpm --filter @comms/bench profile-summary <dir>)`;
@@ -81,6 +82,8 @@ export function parseArgs(argv: readonly string[], defaultOut: string): BenchOpt
   const phases = new Set<Phase>(only ? (only.split(',').map((p) => p.trim()) as Phase[]) : PHASES);
   for (const p of phases) if (!PHASES.includes(p)) throw new Error(`unknown phase ${p} (${PHASES.join(', ')})`);
   if (phases.has('review') || phases.has('apply')) phases.add('validate');
+  // The rollback undoes the apply-all batch.
+  if (phases.has('rollback')) phases.add('apply-all');
   return {
     rows,
     runs: given.has('runs') ? intArg('--runs', given.get('runs')) : quick ? 1 : 3,

@@ -89,6 +89,10 @@ export class Api {
     await this.gql('mutation($id: ID!) { confirmUploadBatch(id: $id) { status } }', { id });
   }
 
+  async rollback(id: string): Promise<void> {
+    await this.gql('mutation($id: ID!) { rollbackUploadBatch(id: $id) { status } }', { id });
+  }
+
   async emailTemplate(): Promise<{ url: string; rowCount: number }> {
     const data = await this.gql<{ emailTemplate: { url: string; rowCount: number } }>('{ emailTemplate { url rowCount } }');
     return data.emailTemplate;

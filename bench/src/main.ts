@@ -7,6 +7,7 @@ import { accountFacts, accountsFor, type GeneratedUpload, readTemplate, seedPlat
 import { loadNow, machineInfo, rssMb, serverState } from './machine.js';
 import { applyFloor, measureApply, resetAfterBatch } from './phases/apply.js';
 import { measureConcurrency } from './phases/concurrency.js';
+import { measureRollback, rollbackFloor } from './phases/rollback.js';
 import { measureLag } from './phases/lag.js';
 import { measureReview } from './phases/review.js';
 import { measureTemplate, templateFloor } from './phases/template.js';
@@ -148,6 +149,17 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
               const { state: applied, ...restApply } = a;
               result.applyAll = { ...restApply, applied: applied.summary.applied, validationMs: v.ms };
               for (const m of a.mismatches) result.errors.push(`apply-all count: ${m}`);
+              if (opts.phases.has('rollback')) {
+                result.rollbackAllFloor = await phase('rollback-all-floor', () => rollbackFloor(bare as BareDb, v.batchId, platform.platformId));
+                await api.settle();
+                const r = await phase('rollback-all', () =>
+                  measureRollback(api, server, bare as BareDb, v.batchId, applied.summary.applied, PHASE_TIMEOUT_MS),
+                );
+                if (r) {
+                  result.rollbackAll = r;
+                  for (const m of r.mismatches) result.errors.push(`rollback-all count: ${m}`);
+                }
+              }
             }
             await phase('reset', () => resetAfterBatch(bare as BareDb, v.batchId, platform.platformId));
           }

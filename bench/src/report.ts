@@ -2,6 +2,7 @@ import type { Dialect } from './bare.js';
 import type { CpuUse, MachineInfo } from './machine.js';
 import type { ApplyFloorResult, ApplyResult } from './phases/apply.js';
 import type { ConcurrencyResult } from './phases/concurrency.js';
+import type { RollbackFloorResult, RollbackResult } from './phases/rollback.js';
 import type { LagResult } from './phases/lag.js';
 import type { ReviewResult } from './phases/review.js';
 import type { TemplateResult } from './phases/template.js';
@@ -28,6 +29,9 @@ export interface RunResult {
   /** The apply of a file in which every row changes an email (the issue's "apply of N rows"). */
   applyAll?: Omit<ApplyResult, 'state'> & { applied: number; validationMs: number };
   applyAllFloor?: ApplyFloorResult;
+  /** Rollback of the apply-all batch (every applied row restored, one event each). */
+  rollbackAll?: RollbackResult;
+  rollbackAllFloor?: RollbackFloorResult;
   lag?: LagResult;
   /** Issue 19: a small query under concurrent clients, idle and during an apply. */
   concurrency?: ConcurrencyResult;
@@ -209,6 +213,29 @@ export function renderTable(r: DatabaseReport): string {
     row(['', 'peak server RSS', mb(rss), '', '', '≤ 300 MB', met(rss <= 300)]);
     row(['', 'its upload → VALIDATED (not a target)', sec(v), '', '', '', '']);
     cpuRow((x) => x.applyAll?.cpu, job);
+    if (runs.some((x) => x.rollbackAll)) {
+      const r = med(runs, (x) => x.rollbackAll, (s) => s.ms);
+      const rjob = med(runs, (x) => x.rollbackAll, (s) => s.jobMs ?? Number.NaN);
+      const restored = med(runs, (x) => x.rollbackAll, (s) => s.rolledBack);
+      const rupd = med(runs, (x) => x.rollbackAllFloor, (s) => s.updateMs);
+      const rout = med(runs, (x) => x.rollbackAllFloor, (s) => s.withOutboxMs);
+      const rrss = med(runs, (x) => x.rollbackAll, (s) => s.peakRssMb);
+      const perApply = (job * 1000) / applied;
+      const perRollback = (rjob * 1000) / restored;
+      row([
+        `rollbackUploadBatch → ROLLED_BACK, the same batch (${n0(restored)} accounts restored + events)`,
+        'time',
+        sec(r),
+        `${sec(rupd)} set-based restore UPDATE … FROM`,
+        ratio(r, rupd),
+        '',
+        '',
+      ]);
+      row(['', 'rollback job alone (server log)', sec(rjob), `${sec(rout)} + row status + outbox insert…select`, ratio(rjob, rout), '', '']);
+      row(['', 'µs per restored row (job)', perRollback.toFixed(1), '', '', `≤ apply's ${perApply.toFixed(1)}`, met(perRollback <= perApply)]);
+      row(['', 'peak server RSS', mb(rrss), '', '', '≤ 300 MB', met(rrss <= 300)]);
+      cpuRow((x) => x.rollbackAll?.cpu, rjob);
+    }
   }
   if (runs.some((x) => x.lag)) {
     const p50 = med(runs, (x) => x.lag, (s) => s.p50);

@@ -228,6 +228,28 @@ describe('cross-tenant matrix: platform B against platform A', () => {
       notFound(await sameAsMissing('mutation($id: ID!) { cancelUploadBatch(id: $id) { id status } }', (id) => ({ id }), a.validatedBatch, MISSING.batch));
       await expectBatchStatus(a.validatedBatch, 'VALIDATED');
     },
+    approveUploadBatch: async () => {
+      // B's API key is refused before any lookup (approval takes a person): the same answer for A's batch and none.
+      const r = await sameAsMissing('mutation($id: ID!) { approveUploadBatch(id: $id) { id status } }', (id) => ({ id }), a.validatedBatch, MISSING.batch);
+      expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      await expectBatchStatus(a.validatedBatch, 'VALIDATED');
+    },
+    declineUploadBatch: async () => {
+      const q = 'mutation($id: ID!) { declineUploadBatch(id: $id, reason: "no") { id status } }';
+      const r = await sameAsMissing(q, (id) => ({ id }), a.validatedBatch, MISSING.batch);
+      expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      await expectBatchStatus(a.validatedBatch, 'VALIDATED');
+    },
+    rollbackUploadBatch: async () => {
+      notFound(await sameAsMissing('mutation($id: ID!) { rollbackUploadBatch(id: $id) { id status } }', (id) => ({ id }), a.completedBatch, MISSING.batch));
+      await expectBatchStatus(a.completedBatch, 'COMPLETED');
+    },
+    updatePlatformSettings: async () => {
+      await gqlData(t.url, b.auth, 'mutation { updatePlatformSettings(input: { approvalPolicy: ALWAYS }) { approvalPolicy } }');
+      const mine = await gqlData<{ viewer: { platform: { settings: { approvalPolicy: string } } } }>(t.url, a.auth, '{ viewer { platform { settings { approvalPolicy } } } }');
+      expect(mine.viewer.platform.settings.approvalPolicy).toBe('NONE');
+      await gqlData(t.url, b.auth, 'mutation { updatePlatformSettings(input: { approvalPolicy: NONE }) { approvalPolicy } }');
+    },
     updateConnectedAccount: async () => {
       const q = 'mutation($id: ID!) { updateConnectedAccount(id: $id, input: { email: "taken@over.example" }) { id email } }';
       notFound(await sameAsMissing(q, (id) => ({ id }), a.accountId, MISSING.account));

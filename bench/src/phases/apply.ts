@@ -56,7 +56,7 @@ const REVERT_ACCOUNTS = `update connected_account set email = r.current_email
     and connected_account.platform_id = $2 and connected_account.id = r.account_id
     and connected_account.email is not distinct from r.new_email`;
 
-const SCRATCH_EVENT = 'bench_scratch_event';
+export const SCRATCH_EVENT = 'bench_scratch_event';
 
 function eventJson(dialect: BareDb['dialect']): string {
   const obj = dialect === 'sqlite' ? 'json_object' : 'json_build_object';
@@ -68,7 +68,7 @@ function eventJson(dialect: BareDb['dialect']): string {
   return dialect === 'sqlite' ? body : `(${body.replace('$4', '$4::bigint')})::text`;
 }
 
-async function tx<T>(bare: BareDb, fn: () => Promise<T>): Promise<T> {
+export async function tx<T>(bare: BareDb, fn: () => Promise<T>): Promise<T> {
   await bare.execute(bare.dialect === 'sqlite' ? 'begin immediate' : 'begin');
   try {
     const out = await fn();
@@ -127,7 +127,7 @@ export async function applyFloor(bare: BareDb, batchId: string, platformId: stri
 }
 
 /** A copy of `event` (columns, indexes) with its own sequence. */
-async function createScratchEvent(bare: BareDb): Promise<void> {
+export async function createScratchEvent(bare: BareDb): Promise<void> {
   await bare.execute(`drop table if exists ${SCRATCH_EVENT}`);
   if (bare.sqlite) {
     const ddl = bare.sqlite.prepare("select sql from sqlite_master where tbl_name = 'event' and sql is not null order by type desc").all() as Array<{
@@ -137,7 +137,7 @@ async function createScratchEvent(bare: BareDb): Promise<void> {
   } else {
     await bare.execute(`drop sequence if exists ${SCRATCH_EVENT}_seq`);
     await bare.execute(`create sequence ${SCRATCH_EVENT}_seq`);
-    await bare.execute(`create table ${SCRATCH_EVENT} (like event including indexes including constraints)`);
+    await bare.execute(`create table ${SCRATCH_EVENT} (like event including defaults including indexes including constraints)`);
     await bare.execute(`alter table ${SCRATCH_EVENT} alter column seq set default nextval('${SCRATCH_EVENT}_seq')`);
   }
 }

@@ -35,7 +35,7 @@ export type Account = ResultOf<typeof AccountsQuery>['connectedAccounts']['edges
 
 export const SummaryFields = graphql(`
   fragment SummaryFields on UploadBatchSummary {
-    totalRows processedRows additions replacements unchanged skipped invalid warnings applied conflicts failed
+    totalRows processedRows additions replacements unchanged skipped invalid warnings applied conflicts failed rolledBack rollbackConflicts
   }
 `);
 export type Summary = ResultOf<typeof SummaryFields>;
@@ -87,8 +87,8 @@ export const RecentBatchesQuery = graphql(
 
 export const BatchesQuery = graphql(
   `
-  query Batches($first: Int!, $after: String) {
-    uploadBatches(first: $first, after: $after) {
+  query Batches($first: Int!, $after: String, $filter: UploadBatchFilter) {
+    uploadBatches(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { cursor node { ...BatchFields } }

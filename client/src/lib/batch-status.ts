@@ -58,7 +58,8 @@ export const RANK: Record<BatchStatus, number> = {
 
 /** An ADMIN may cancel the batch (the server's transitions table allows `cancel` from these). */
 export const CANCELABLE: Record<BatchStatus, boolean> = {
-  ...TERMINAL,
+  // Terminal statuses are never cancelable (spreading TERMINAL alone would make them so).
+  ...(Object.fromEntries(Object.keys(TERMINAL).map((s) => [s, false])) as Record<BatchStatus, boolean>),
   AWAITING_UPLOAD: true,
   VALIDATING: true,
   VALIDATED: true,

@@ -1,10 +1,12 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { BatchTimeline } from '../components/batch/BatchTimeline';
+import { ApprovalPanel } from '../components/batch/ApprovalPanel';
 import { ConfirmSection as Confirm } from '../components/batch/Confirm';
 import { FileErrorPanel } from '../components/batch/FileErrorPanel';
 import { ApplyProgress, ValidationProgress } from '../components/batch/Progress';
 import { Completion, SummaryCards } from '../components/batch/Review';
+import { RollbackSection } from '../components/batch/RollbackDialog';
 import { RowsExplorer } from '../components/batch/RowsExplorer';
 import { Stepper } from '../components/batch/Stepper';
 import { EmptyState, ErrorState, LoadingState, Notice, PageHeader, StatusBadge } from '../components/ui';
@@ -27,7 +29,8 @@ const MAX_PROBLEM_ROWS = 5_000;
 /** The most advanced of several snapshots of one batch (query, subscription, mutation answers). */
 function newest(...candidates: (Batch | null | undefined)[]): Batch | null {
   let best: Batch | null = null;
-  const progress = (b: Batch) => b.summary.processedRows + b.summary.applied + b.summary.conflicts + b.summary.failed;
+  const progress = (b: Batch) =>
+    b.summary.processedRows + b.summary.applied + b.summary.conflicts + b.summary.failed + b.summary.rolledBack + b.summary.rollbackConflicts;
   for (const c of candidates) {
     if (!c) continue;
     // On a tie the later candidate wins: the subscription's snapshot comes last, and a row edited in
@@ -154,6 +157,10 @@ export function BatchPage({ id }: { id: string }) {
 
       {batch.status === 'APPLYING' ? <ApplyProgress batch={batch} /> : null}
       {batch.status === 'COMPLETED' ? <Completion batch={batch} /> : null}
+      {batch.status === 'AWAITING_APPROVAL' || batch.status === 'DECLINED' ? <ApprovalPanel batch={batch} onChanged={onConfirmed} /> : null}
+      {batch.status === 'COMPLETED' || batch.status === 'ROLLING_BACK' || batch.status === 'ROLLED_BACK' ? (
+        <RollbackSection batch={batch} onStarted={onConfirmed} />
+      ) : null}
       {reviewable ? <SummaryCards batch={batch} /> : null}
       {batch.status === 'VALIDATED' ? <Confirm batch={batch} onConfirmed={onConfirmed} /> : null}
       {reviewable ? <RowsExplorer batch={batch} showApply={applied} /> : null}

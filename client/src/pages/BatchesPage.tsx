@@ -2,22 +2,31 @@ import { useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { BatchTable } from '../components/BatchList';
 import { EmptyState, ErrorState, LoadingState, Notice, PageHeader, Pager } from '../components/ui';
+import { AwaitingApprovalQuery } from '../graphql/approval-documents';
 import { BatchesQuery } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
 import { isFeatureMissing } from '../lib/graphql-client';
-import { Link } from '../lib/router';
+import { Link, setSearchParams, useLocation } from '../lib/router';
 
 const PAGE_SIZE = 20;
 
 export function BatchesPage() {
-  const { t, tn } = useI18n();
+  const { t, tn, number } = useI18n();
+  // ?status=AWAITING_APPROVAL: only the batches waiting for a second admin (reload-safe).
+  const awaitingOnly = useLocation().search.get('status') === 'AWAITING_APPROVAL';
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1];
   const [{ data, error, fetching }, refetch] = useQuery({
     query: BatchesQuery,
-    variables: { first: PAGE_SIZE, after },
+    variables: { first: PAGE_SIZE, after, filter: awaitingOnly ? { statuses: ['AWAITING_APPROVAL'] } : null },
     requestPolicy: 'cache-and-network',
   });
+  const [awaiting] = useQuery({ query: AwaitingApprovalQuery, variables: { first: 1 }, requestPolicy: 'cache-and-network' });
+  const awaitingCount = awaiting.data?.uploadBatches.totalCount ?? 0;
+  const showFilter = (filter: boolean) => {
+    setCursors([null]);
+    setSearchParams({ status: filter ? 'AWAITING_APPROVAL' : null });
+  };
   const lastData = useRef(data);
   if (data) lastData.current = data;
   const shown = data ?? lastData.current;
@@ -35,12 +44,28 @@ export function BatchesPage() {
           </Link>
         }
       />
+      <fieldset className="batch-filter">
+        <legend className="visually-hidden">{t('batches.filter.label')}</legend>
+        <button type="button" className={`button${awaitingOnly ? ' button-ghost' : ''}`} aria-pressed={!awaitingOnly} onClick={() => showFilter(false)}>
+          {t('batches.filter.all')}
+        </button>
+        <button type="button" className={`button${awaitingOnly ? '' : ' button-ghost'}`} aria-pressed={awaitingOnly} onClick={() => showFilter(true)}>
+          {t('batches.filter.awaiting')}{' '}
+          {awaitingCount > 0 ? (
+            <span className="badge badge-warning" title={t('batches.awaitingBadge', { count: number(awaitingCount) })}>
+              {number(awaitingCount)}
+            </span>
+          ) : null}
+        </button>
+      </fieldset>
       {isFeatureMissing(error) ? (
         <Notice title={t('feature.batches.missing.title')}>{t('feature.batches.missing.body')}</Notice>
       ) : error && !shown ? (
         <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
       ) : !connection ? (
         <LoadingState />
+      ) : batches.length === 0 && awaitingOnly ? (
+        <EmptyState title={t('batches.filter.empty')} />
       ) : batches.length === 0 ? (
         <EmptyState
           title={t('batches.empty.title')}

@@ -46,6 +46,8 @@ const Schema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(256 * 1024 * 1024),
   PUBLIC_URL: z.url().optional(),
   BATCH_EXPIRY_DAYS: z.coerce.number().positive().default(7),
+  /** A COMPLETED batch may be rolled back (once) for this many days after it completed. */
+  ROLLBACK_WINDOW_DAYS: z.coerce.number().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Rows per validation chunk (one account lookup and one insert each). */
   VALIDATION_CHUNK_ROWS: z.coerce.number().int().min(1).max(10_000).default(1_000),

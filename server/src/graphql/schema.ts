@@ -6,7 +6,10 @@ import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.js';
 import { MemberResolver } from '../modules/auth/member.resolver.js';
 import { BatchFixResolver } from '../modules/batches/batch-fix.resolver.js';
+import { ApprovalResolver } from '../modules/batches/approval.resolver.js';
 import { BatchResolver } from '../modules/batches/batch.resolver.js';
+import { RollbackResolver } from '../modules/batches/rollback/rollback.resolver.js';
+import { PlatformSettingsResolver } from '../modules/platforms/platform-settings.resolver.js';
 import { ViewerResolver } from '../modules/platforms/viewer.resolver.js';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.js';
 import { authChecker } from './auth-checker.js';
@@ -14,9 +17,12 @@ import { authChecker } from './auth-checker.js';
 /** Every resolver of the API; the schema is built from these alone. */
 export const resolvers = [
   ViewerResolver,
+  PlatformSettingsResolver,
   AccountResolver,
   BatchResolver,
   BatchFixResolver,
+  ApprovalResolver,
+  RollbackResolver,
   WebhookResolver,
   ApiKeyResolver,
   MemberResolver,

@@ -26,7 +26,7 @@ export const WARNING_CODES: readonly RowIssueCode[] = [
   'SHARED_EMAIL',
   'EMAIL_DOMAIN_UNRESOLVABLE',
 ];
-export const APPLY_STATUSES: readonly RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED'];
+export const APPLY_STATUSES: readonly RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED', 'ROLLED_BACK', 'ROLLBACK_CONFLICT'];
 
 /** Issue filter values: one code, or every error / every warning code. */
 type IssueChoice = RowIssueCode | 'ERRORS' | 'WARNINGS';

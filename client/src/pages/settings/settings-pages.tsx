@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { MessageKey } from '../../i18n/en';
 import { ApiKeysPage } from './ApiKeysPage';
+import { ApprovalSettingsPage } from './ApprovalSettingsPage';
 import { AuditLogPage } from './AuditLogPage';
 import { MembersPage } from './MembersPage';
 
@@ -34,6 +35,14 @@ export const SETTINGS_PAGES: readonly SettingsPageEntry[] = [
     descriptionKey: 'settings.apiKeys.description',
     adminOnly: true,
     render: () => <ApiKeysPage />,
+  },
+  {
+    path: 'approval',
+    titleKey: 'approvalSettings.title',
+    descriptionKey: 'approvalSettings.description',
+    // Viewers read the policy (the page shows it without the form).
+    adminOnly: false,
+    render: () => <ApprovalSettingsPage />,
   },
   {
     path: 'audit-log',

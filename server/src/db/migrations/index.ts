@@ -6,9 +6,10 @@ import { Migration0004UploadChunks } from './Migration0004UploadChunks.js';
 import { Migration0005BatchRowIndexes } from './Migration0005BatchRowIndexes.js';
 import { Migration0006BatchRowHistogram } from './Migration0006BatchRowHistogram.js';
 import { Migration0007BatchTransitions } from './Migration0007BatchTransitions.js';
+import { Migration0008ApprovalRollback } from './Migration0008ApprovalRollback.js';
 import { Migration0009PeopleKeysAudit } from './Migration0009PeopleKeysAudit.js';
-import { Migration0011WebhookRetention } from './Migration0011WebhookRetention.js';
 import { Migration0010EmailQuality } from './Migration0010EmailQuality.js';
+import { Migration0011WebhookRetention } from './Migration0011WebhookRetention.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -22,7 +23,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0005BatchRowIndexes', class: Migration0005BatchRowIndexes },
   { name: 'Migration0006BatchRowHistogram', class: Migration0006BatchRowHistogram },
   { name: 'Migration0007BatchTransitions', class: Migration0007BatchTransitions },
+  { name: 'Migration0008ApprovalRollback', class: Migration0008ApprovalRollback },
   { name: 'Migration0009PeopleKeysAudit', class: Migration0009PeopleKeysAudit },
-  { name: 'Migration0011WebhookRetention', class: Migration0011WebhookRetention },
   { name: 'Migration0010EmailQuality', class: Migration0010EmailQuality },
+  { name: 'Migration0011WebhookRetention', class: Migration0011WebhookRetention },
 ];

@@ -15,14 +15,14 @@ interface Row {
 }
 
 const CHANGES = ['ADD', 'REPLACE', 'UNCHANGED', 'SKIPPED', 'INVALID'];
-const STATUSES: RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED'];
+const STATUSES: RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED', 'ROLLED_BACK', 'ROLLBACK_CONFLICT'];
 
 /** A row as validation and apply leave it: only ADD/REPLACE rows go through the apply. */
 const row: fc.Arbitrary<Row> = fc
   .record({
     change: fc.constantFrom(...CHANGES),
     codes: fc.subarray([...ROW_ISSUE_CODES], { maxLength: 3 }),
-    applied: fc.constantFrom<RowApplyStatus>('PENDING', 'APPLIED', 'CONFLICT', 'FAILED'),
+    applied: fc.constantFrom<RowApplyStatus>('PENDING', 'APPLIED', 'CONFLICT', 'FAILED', 'ROLLED_BACK', 'ROLLBACK_CONFLICT'),
   })
   .map(({ change, codes, applied }) => ({
     change,
@@ -75,9 +75,12 @@ function batchOf(rows: Row[], opts: { histogram: boolean; status?: UploadBatchSt
       skipped: c.skipped,
       invalid: c.invalid,
       warnings: c.warnings,
-      applied: count('APPLIED'),
+      // A rollback leaves `applied` as it was: its rows moved on to ROLLED_BACK or ROLLBACK_CONFLICT.
+      applied: count('APPLIED') + count('ROLLED_BACK') + count('ROLLBACK_CONFLICT'),
       conflicts: count('CONFLICT'),
       failed: count('FAILED'),
+      rolledBack: count('ROLLED_BACK'),
+      rollbackConflicts: count('ROLLBACK_CONFLICT'),
     },
     issueCounts: c.issueCounts,
     rowHistogram: opts.histogram ? histogram : null,

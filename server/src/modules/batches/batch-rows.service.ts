@@ -20,16 +20,22 @@ export function countFromSummary(batch: UploadBatchType, filter: BatchRowFilter 
   if (kinds === 0) return s.totalRows;
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const toApply = s.additions + s.replacements;
+  // Rows a rollback went through left APPLIED for ROLLED_BACK or ROLLBACK_CONFLICT.
+  const undone = s.rolledBack + s.rollbackConflicts;
   if (kinds === 1 && filter?.applyStatuses?.length) {
     const byStatus: Record<string, number> = {
       NOT_APPLICABLE: s.totalRows - toApply,
       PENDING: toApply - s.applied - s.conflicts - s.failed,
-      APPLIED: s.applied,
+      APPLIED: s.applied - undone,
       CONFLICT: s.conflicts,
       FAILED: s.failed,
+      ROLLED_BACK: s.rolledBack,
+      ROLLBACK_CONFLICT: s.rollbackConflicts,
     };
     return sum([...new Set(filter.applyStatuses)].map((c) => byStatus[c] ?? 0));
   }
+  // The histogram does not know which applied rows a rollback restored: count those.
+  if (undone > 0 && filter?.applyStatuses?.length) return null;
   if (batch.rowHistogram) {
     return countFromHistogram(batch.rowHistogram, filter, { toApply, applied: s.applied, conflicts: s.conflicts, failed: s.failed });
   }

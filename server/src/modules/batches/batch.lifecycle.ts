@@ -5,6 +5,7 @@ import { APPLY_JOB, publishBatch, VALIDATE_JOB } from './batch.service.js';
 import { UploadBatchStatus } from './lifecycle/batch-status.js';
 import { batchesIn, deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition } from './store/batch.store.js';
 import { failBatch, type ValidatePayload, validateUpload } from './validation/validate.job.js';
+import { registerRollbackJob, resumeRollbacks } from './rollback/rollback.job.js';
 
 export const EXPIRE_JOB = 'batch.expire';
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
@@ -40,6 +41,7 @@ export function registerBatchJobs(services: Services): void {
       );
     }
   });
+  registerRollbackJob(services);
   jobs.register(EXPIRE_JOB, async () => {
     await expireBatches(services);
     await purgeEndedBatches(services);
@@ -101,6 +103,7 @@ export async function recoverBatches(services: Services): Promise<void> {
     logger.info({ batchId: id }, 'resuming apply');
     await jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
   }
+  await resumeRollbacks(services);
 }
 
 export const INTERRUPTED_VALIDATION_MESSAGE =

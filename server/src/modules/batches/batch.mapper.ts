@@ -31,6 +31,9 @@ export interface BatchRecord extends ChangeCounts {
   applied: number;
   conflicts: number;
   failed: number;
+  rolled_back: number;
+  rollback_conflicts: number;
+  confirmed_by: string | null;
   issue_counts: string | null;
   row_histogram: string | null;
 }
@@ -38,7 +41,7 @@ export interface BatchRecord extends ChangeCounts {
 
 /** Columns of {@link BatchRecord}, for `select`. */
 export const BATCH_COLUMNS =
-  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, issue_counts, row_histogram';
+  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, rolled_back, rollback_conflicts, confirmed_by, issue_counts, row_histogram';
 
 export function batchFromRecord(r: BatchRecord): UploadBatchType {
   const n = (v: number | null) => v ?? 0;
@@ -55,6 +58,7 @@ export function batchFromRecord(r: BatchRecord): UploadBatchType {
     completedAt: r.completed_at,
     uploadBytes: r.upload_bytes === null ? null : n(r.upload_bytes),
     failureMessage: r.failure_message,
+    confirmedBy: r.confirmed_by,
     issueCounts: r.issue_counts ? (JSON.parse(r.issue_counts) as Record<string, number>) : null,
     rowHistogram: parseRowHistogram(r.row_histogram),
     fileError: r.file_error_code
@@ -79,6 +83,8 @@ export function batchFromRecord(r: BatchRecord): UploadBatchType {
       applied: n(r.applied),
       conflicts: n(r.conflicts),
       failed: n(r.failed),
+      rolledBack: n(r.rolled_back),
+      rollbackConflicts: n(r.rollback_conflicts),
     },
   };
 }

@@ -20,6 +20,7 @@ import {
   DownloadLinkType,
   TemplateFilter,
   UploadBatchConnection,
+  UploadBatchFilter,
   UploadBatchType,
 } from './batch.types.js';
 
@@ -59,8 +60,9 @@ export class BatchResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('filter', () => UploadBatchFilter, { nullable: true }) filter?: UploadBatchFilter | null,
   ) {
-    return listBatches(ctx.services.db, ctx.principal.platformId, pageSize(first, 20, 100), after);
+    return listBatches(ctx.services.db, ctx.principal.platformId, pageSize(first, 20, 100), after, filter?.statuses);
   }
 
   @FieldResolver(() => BatchRowConnection, { description: 'Rows in rowNumber order.' })

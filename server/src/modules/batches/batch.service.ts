@@ -3,6 +3,7 @@ import { conflict, notFound } from '../../graphql/errors.js';
 import { type Connection, decodeCursor, encodeCursor, toConnection } from '../../graphql/relay.js';
 import { newId } from '../../ids.js';
 import type { Principal } from '../auth/principal.js';
+import { approvalReason, requestApproval } from './approval.service.js';
 import type { Services } from '../../services.js';
 import { BATCH_COLUMNS, type BatchRecord, batchFromRecord } from './batch.mapper.js';
 import { type BatchStatus, UploadBatchStatus } from './lifecycle/batch-status.js';
@@ -108,15 +109,22 @@ export async function listBatches(
   platformId: string,
   first: number,
   after?: string | null,
+  statuses?: readonly BatchStatus[] | null,
 ): Promise<Connection<UploadBatchType>> {
   const params: SqlValue[] = [platformId];
   let where = 'platform_id = $1';
+  // A status filter (the dashboard's "awaiting approval"): the same keyset walk, fewer rows.
+  if (statuses?.length) {
+    where += ` and status in (${statuses.map((s) => `$${params.push(s)}`).join(', ')})`;
+  }
+  const countWhere = where;
+  const countParams = [...params];
   if (after) {
     const [ms, id] = decodeCursor(after).split('|');
     const at = new Date(Number(ms));
     if (id && !Number.isNaN(at.getTime())) {
       params.push(at, id);
-      where += ' and (created_at < $2 or (created_at = $2 and id < $3))';
+      where += ` and (created_at < $${params.length - 1} or (created_at = $${params.length - 1} and id < $${params.length}))`;
     }
   }
   params.push(first + 1);
@@ -124,7 +132,7 @@ export async function listBatches(
     `select ${BATCH_COLUMNS} from upload_batch where ${where} order by created_at desc, id desc limit $${params.length}`,
     params,
   );
-  const [{ n }] = await db.query<{ n: number }>('select count(*) as n from upload_batch where platform_id = $1', [platformId]);
+  const [{ n }] = await db.query<{ n: number }>(`select count(*) as n from upload_batch where ${countWhere}`, countParams);
   return toConnection(rows.map(batchFromRecord), first, (b) => `${b.createdAt.getTime()}|${b.id}`, n);
 }
 
@@ -184,8 +192,14 @@ export async function confirmBatch(services: Services, principal: Principal, id:
   const batch = await findBatch(services.db, principal.platformId, id);
   if (!batch) throw notFound('Upload batch');
   if (batch.status === UploadBatchStatus.APPLYING || batch.status === UploadBatchStatus.COMPLETED) return batch;
+  if (batch.status === UploadBatchStatus.AWAITING_APPROVAL) return batch;
   if (batch.status === UploadBatchStatus.VALIDATED && batch.summary.additions + batch.summary.replacements === 0) {
     throw conflict('There is nothing to apply: this batch has no additions or replacements.');
+  }
+  // The platform's approval policy may ask for a second ADMIN first (approval.service.ts).
+  if (batch.status === UploadBatchStatus.VALIDATED) {
+    const reason = await approvalReason(services, batch);
+    if (reason) return requestApproval(services, principal, batch, reason);
   }
   const now = new Date();
   let moved: UploadBatchType;

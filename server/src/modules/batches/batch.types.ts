@@ -90,6 +90,12 @@ export class UploadBatchSummaryType {
 
   @Field(() => Int)
   failed!: number;
+
+  @Field(() => Int, { description: 'Rows whose account the rollback restored.' })
+  rolledBack!: number;
+
+  @Field(() => Int, { description: 'Rows the rollback left alone: the account changed since this batch set it.' })
+  rollbackConflicts!: number;
 }
 
 @ObjectType('RowIssue')
@@ -222,6 +228,9 @@ export class UploadBatchType {
   @Field(() => Int, { nullable: true, description: 'Bytes received by the upload.' })
   uploadBytes!: number | null;
 
+  /** The requester's subject id (user or API key) once confirmed; not exposed (approval compares it). */
+  confirmedBy!: string | null;
+
   /** The platform, kept for scoping the field resolvers; not exposed. */
   platformId!: string;
 
@@ -233,6 +242,12 @@ export class UploadBatchType {
 }
 
 export const { ConnectionType: UploadBatchConnection } = connectionTypes('UploadBatch', () => UploadBatchType);
+
+@InputType({ description: 'Narrows uploadBatches (e.g. to the batches awaiting approval).' })
+export class UploadBatchFilter {
+  @Field(() => [UploadBatchStatus], { nullable: true, description: 'Batches in any of these statuses.' })
+  statuses?: UploadBatchStatus[] | null;
+}
 
 @InputType()
 export class CreateUploadBatchInput {

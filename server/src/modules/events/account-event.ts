@@ -27,6 +27,8 @@ export interface AccountUpdatedEvent {
     previous_attributes: { email: string | null };
   };
   upload_batch: string | null;
+  /** Present (true) on the events a batch rollback emits. */
+  rollback?: true;
 }
 
 /** The event body of SPEC.md, "Webhooks". */
@@ -100,8 +102,9 @@ export interface AccountEventColumns {
  * The SQL expression of the event body, for bulk paths that write events with
  * `insert … select`: the same bytes as `JSON.stringify(accountUpdatedEvent(…))`
  * (same keys, same order, no spaces; `jsonQuote` is the dialect's JSON.stringify of a value).
+ * A rollback's events add `"rollback":true` after `upload_batch` (SPEC.md, "Webhooks").
  */
-export function accountUpdatedEventSql(jsonQuote: (expr: string) => string, c: AccountEventColumns): string {
+export function accountUpdatedEventSql(jsonQuote: (expr: string) => string, c: AccountEventColumns, options: { rollback?: boolean } = {}): string {
   return [
     `'{"id":' || ${jsonQuote(c.id)}`,
     `',"object":"event","type":"account.updated","created":' || ${c.created}`,
@@ -111,6 +114,6 @@ export function accountUpdatedEventSql(jsonQuote: (expr: string) => string, c: A
     `',"first_name":' || ${jsonQuote(c.firstName)}`,
     `',"last_name":' || ${jsonQuote(c.lastName)}`,
     `'},"previous_attributes":{"email":' || ${jsonQuote(c.previousEmail)}`,
-    `'}},"upload_batch":' || ${jsonQuote(c.batchId)} || '}'`,
+    `'}},"upload_batch":' || ${jsonQuote(c.batchId)} || '${options.rollback ? ',"rollback":true}' : '}'}'`,
   ].join(' || ');
 }

@@ -58,8 +58,11 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
   // The optimistic check: the account is still eligible and its email still the one
   // validation saw. Duplicated accounts are INVALID, so an account id names one
   // PENDING row: marked rows and updated accounts match one to one, so do their counts.
+  // applied_version: the version the account update below gives it (a rollback restores only
+  // accounts still at it; if another writer slips in between, the rollback sees a conflict).
   const applied = await tx.execute(
-    `update batch_row set apply_status = ${sql('APPLIED')}
+    `update batch_row set apply_status = ${sql('APPLIED')},
+        applied_version = (select a.version + 1 from connected_account a where a.platform_id = $4 and a.id = batch_row.account_id)
       where batch_id = $1 and row_number between $2 and $3 and apply_status = ${sql('PENDING')}
         and exists (select 1 from connected_account a where a.platform_id = $4 and a.id = batch_row.account_id
                       and a.status not in ('closed', 'rejected') and a.email is not distinct from batch_row.current_email)`,

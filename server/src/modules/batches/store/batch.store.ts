@@ -144,6 +144,14 @@ export async function addApplyCounts(
   );
 }
 
+/** Adds one rollback chunk's outcome to the counters. */
+export async function addRollbackCounts(tx: SqlTx, batchId: string, counts: { rolledBack: number; conflicts: number }, now: Date): Promise<void> {
+  await tx.execute(
+    'update upload_batch set rolled_back = rolled_back + $1, rollback_conflicts = rollback_conflicts + $2, updated_at = $3 where id = $4',
+    [counts.rolledBack, counts.conflicts, now, batchId],
+  );
+}
+
 /** Rows of `batch_row` go with their batch when it is rejected, expires, or is purged. */
 export async function deleteRows(tx: SqlTx, batchId: string): Promise<number> {
   return tx.execute('delete from batch_row where batch_id = $1', [batchId]);
