@@ -199,4 +199,27 @@ describe('four-eyes approval (SPEC.md "Approval")', () => {
     expect((await getBatch(t.url, admin1, old.id))?.status).toBe('EXPIRED');
     await setPolicy({ approvalPolicy: 'NONE' });
   });
+
+  it('writes every settings change, approval and decline to the audit log, with who and what, in the same transaction', async () => {
+    const log = await gqlData<{ auditLog: { edges: Array<{ node: { action: string; actor: string | null; target: string | null; details: string | null } }> } }>(
+      t.url,
+      admin1,
+      '{ auditLog(first: 100) { edges { node { action actor target details } } } }',
+    );
+    const entries = log.auditLog.edges.map((e) => e.node);
+    const settings = entries.filter((e) => e.action === 'settings.updated');
+    // Every setPolicy call of this suite, by the first admin.
+    expect(settings.length).toBeGreaterThanOrEqual(4);
+    expect(settings.every((e) => e.actor === admin1Email)).toBe(true);
+    expect(JSON.parse(settings.at(-1)?.details ?? '{}')).toMatchObject({ before: { approvalPolicy: 'NONE' }, after: { approvalPolicy: expect.any(String) } });
+    const approved = entries.filter((e) => e.action === 'batch.approved');
+    expect(approved.length).toBeGreaterThanOrEqual(1);
+    expect(approved.every((e) => e.actor === admin2Email && e.target?.startsWith('ub_'))).toBe(true);
+    const declined = entries.filter((e) => e.action === 'batch.declined');
+    expect(declined.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(declined[0].details ?? '{}').reason).toEqual(expect.any(String));
+    // A refused approval (the requester, a key, a viewer) records nothing.
+    const batchesApproved = new Set(approved.map((e) => e.target));
+    expect(batchesApproved.size).toBe(approved.length);
+  });
 });

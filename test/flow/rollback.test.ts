@@ -147,6 +147,15 @@ describe('rollback of a completed batch (SPEC.md "Rollback")', () => {
     const done = await waitForStatus(t.url, key, second.id, ['ROLLED_BACK']);
     expect(done.summary).toMatchObject({ applied: 1 });
     expect(await emailOf(target.id)).toBe('first@undo.example');
+    // The audit log names the key by its prefix only.
+    const log = await gqlData<{ auditLog: { edges: Array<{ node: { action: string; actor: string; target: string } }> } }>(
+      t.url,
+      admin,
+      '{ auditLog(first: 50) { edges { node { action actor target } } } }',
+    );
+    const entry = log.auditLog.edges.map((e) => e.node).find((n) => n.action === 'batch.rolled_back' && n.target === second.id);
+    expect(entry?.actor).toBe((key as { apiKey: string }).apiKey.slice(0, 10));
+    expect(JSON.stringify(log)).not.toContain((key as { apiKey: string }).apiKey);
   });
 
   it('refuses batches that are not COMPLETED and batches past the rollback window', async () => {

@@ -1,5 +1,6 @@
 import { badInput, conflict, forbidden, notFound } from '../../graphql/errors.js';
 import type { Services } from '../../services.js';
+import { auditActor, recordAudit } from '../audit/audit.store.js';
 import type { Principal } from '../auth/principal.js';
 import { Role } from '../auth/dashboard-user.entity.js';
 import { readSettings } from '../platforms/platform-settings.store.js';
@@ -68,7 +69,6 @@ export async function requestApproval(services: Services, principal: Principal, 
       now,
       set: { confirmed_at: now, confirmed_by: principal.subjectId },
     });
-    // Audit log (issue 19): "batch.approval_requested" belongs here, in this transaction, when r is set.
     return r;
   });
   if (!moved) {
@@ -112,7 +112,16 @@ export async function approveBatch(services: Services, principal: Principal, id:
   const now = new Date();
   const moved = await services.db.transaction(async (tx) => {
     const r = await transition(tx, id, 'approve', { platformId: principal.platformId, actor: principal.actor, notExpiredAt: now, now });
-    // Audit log (issue 19): "batch.approved" belongs here, in this transaction, when r is set.
+    if (r) {
+      await recordAudit(tx, {
+        platformId: principal.platformId,
+        actor: auditActor(principal),
+        action: 'batch.approved',
+        target: id,
+        details: { additions: r.additions, replacements: r.replacements },
+        at: now,
+      });
+    }
     return r;
   });
   if (!moved) {
@@ -139,7 +148,9 @@ export async function declineBatch(services: Services, principal: Principal, id:
   const now = new Date();
   const moved = await services.db.transaction(async (tx) => {
     const r = await transition(tx, id, 'decline', { platformId: principal.platformId, actor: principal.actor, note: why, now });
-    // Audit log (issue 19): "batch.declined" with the reason belongs here, in this transaction, when r is set.
+    if (r) {
+      await recordAudit(tx, { platformId: principal.platformId, actor: auditActor(principal), action: 'batch.declined', target: id, details: { reason: why }, at: now });
+    }
     return r;
   });
   if (!moved) {

@@ -1,5 +1,6 @@
 import { badInput } from '../../graphql/errors.js';
 import type { Services } from '../../services.js';
+import { auditActor, recordAudit } from '../audit/audit.store.js';
 import type { Principal } from '../auth/principal.js';
 import { type PlatformSettingsRecord, readSettings, writeSettings } from './platform-settings.store.js';
 import type { UpdatePlatformSettingsInput } from './platform-settings.types.js';
@@ -38,7 +39,17 @@ export async function updatePlatformSettings(
     }
     const now = new Date();
     await writeSettings(tx, principal.platformId, next, principal.actor, now);
-    // Audit log (issue 19): settings.updated with { before, after } belongs here, in this transaction.
+    await recordAudit(tx, {
+      platformId: principal.platformId,
+      actor: auditActor(principal),
+      action: 'settings.updated',
+      target: 'approval policy',
+      details: {
+        before: { approvalPolicy: before.approvalPolicy, approvalThreshold: before.approvalThreshold },
+        after: next,
+      },
+      at: now,
+    });
     return { ...next, updatedAt: now, updatedBy: principal.actor, before };
   });
   services.logger.info(

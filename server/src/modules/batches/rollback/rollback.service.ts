@@ -1,5 +1,6 @@
 import { conflict, notFound } from '../../../graphql/errors.js';
 import type { Services } from '../../../services.js';
+import { auditActor, recordAudit } from '../../audit/audit.store.js';
 import type { Principal } from '../../auth/principal.js';
 import { batchFromRecord } from '../batch.mapper.js';
 import { findBatch, refusal } from '../batch.service.js';
@@ -62,7 +63,16 @@ export async function startRollback(services: Services, principal: Principal, id
   if (batch.summary.applied === 0) throw conflict('Nothing to roll back: no row of this batch was applied.');
   const moved = await services.db.transaction(async (tx) => {
     const r = await transition(tx, id, 'rollback', { platformId: principal.platformId, actor: principal.actor, now });
-    // Audit log (issue 19): "batch.rolled_back" belongs here, in this transaction, when r is set.
+    if (r) {
+      await recordAudit(tx, {
+        platformId: principal.platformId,
+        actor: auditActor(principal),
+        action: 'batch.rolled_back',
+        target: id,
+        details: { applied: r.applied },
+        at: now,
+      });
+    }
     return r;
   });
   if (!moved) {
