@@ -250,6 +250,14 @@ describe('cross-tenant matrix: platform B against platform A', () => {
       expect(mine.viewer.platform.settings.approvalPolicy).toBe('NONE');
       await gqlData(t.url, b.auth, 'mutation { updatePlatformSettings(input: { approvalPolicy: NONE }) { approvalPolicy } }');
     },
+    editBatchRow: async () => {
+      const q = 'mutation($id: ID!) { editBatchRow(batchId: $id, rowNumber: 2, input: { email: "taken@over.example" }) { rowNumber newEmail } }';
+      notFound(await sameAsMissing(q, (id) => ({ id }), a.validatedBatch, MISSING.batch));
+      const rows = await t.app.services.db.query<{ new_email: string | null }>('select new_email from batch_row where batch_id = $1 and row_number = 2', [
+        a.validatedBatch,
+      ]);
+      expect(rows[0]?.new_email).not.toBe('taken@over.example');
+    },
     updateConnectedAccount: async () => {
       const q = 'mutation($id: ID!) { updateConnectedAccount(id: $id, input: { email: "taken@over.example" }) { id email } }';
       notFound(await sameAsMissing(q, (id) => ({ id }), a.accountId, MISSING.account));
