@@ -1,4 +1,4 @@
-import { maskOf } from './batch-row.codes.js';
+import { isApplicable, maskOf, type RowChange } from './batch-row.codes.js';
 import type { RowIssueCode } from './pipeline/issues.js';
 
 /**
@@ -61,9 +61,6 @@ export function parseRowHistogram(json: string | null | undefined): RowHistogram
   return ok ? (value as RowHistogram) : null;
 }
 
-/** Changes whose rows go through the apply (apply status PENDING, then APPLIED, CONFLICT or FAILED). */
-const APPLICABLE_CHANGES: ReadonlySet<string> = new Set(['ADD', 'REPLACE']);
-
 /** What the batch counters say about rows that are applied. */
 export interface ApplyCounters {
   /** ADD + REPLACE rows. */
@@ -101,7 +98,7 @@ export function countFromHistogram(histogram: RowHistogram, filter: RowFilter | 
   for (const [change, issueMask, rows] of histogram) {
     if (changes && !changes.has(change)) continue;
     if (mask && (issueMask & mask) === 0) continue;
-    if (!(APPLICABLE_CHANGES.has(change) ? keepApplicable : keepOthers)) continue;
+    if (!(isApplicable(change as RowChange) ? keepApplicable : keepOthers)) continue;
     n += rows;
   }
   return n;

@@ -7,9 +7,7 @@
 export const ROW_CHANGES = ['ADD', 'REPLACE', 'UNCHANGED', 'SKIPPED', 'INVALID'] as const;
 export type RowChange = (typeof ROW_CHANGES)[number];
 
-/** The changes the apply carries out; every other row is NOT_APPLICABLE. */
-export const APPLICABLE_CHANGES: readonly RowChange[] = ['ADD', 'REPLACE'];
-
+/** Whether the apply carries out a row of this change (ADD, REPLACE); every other row is NOT_APPLICABLE. */
 export function isApplicable(change: RowChange): boolean {
   return change === 'ADD' || change === 'REPLACE';
 }

@@ -28,7 +28,3 @@ export function enumOf<const T extends readonly string[]>(values: T): { readonly
 /** The statuses by name (`UploadBatchStatus.VALIDATED`), and the GraphQL enum of the same name. */
 export const UploadBatchStatus = enumOf(BATCH_STATUSES);
 export type UploadBatchStatus = BatchStatus;
-
-export function isBatchStatus(value: string): value is BatchStatus {
-  return (BATCH_STATUSES as readonly string[]).includes(value);
-}

@@ -34,7 +34,6 @@ export const TRANSITIONS = {
 } as const satisfies Record<string, Transition>;
 
 export type BatchAction = keyof typeof TRANSITIONS;
-export const BATCH_ACTIONS = Object.keys(TRANSITIONS) as BatchAction[];
 
 /**
  * Where a run of work ends: subscriptions complete there. All are final but
@@ -49,9 +48,6 @@ export const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set([
   'EXPIRED',
   'FAILED',
 ]);
-
-/** Statuses where a job is at work on the batch (what a restart must resume or end). */
-export const WORKING_STATUSES: ReadonlySet<BatchStatus> = new Set(['VALIDATING', 'APPLYING', 'ROLLING_BACK']);
 
 /**
  * Ended without changing any account: after the expiry period their rows are
