@@ -1,3 +1,4 @@
+import { addEventCount } from './event-count.store.js';
 import type { SqlTx, SqlValue } from '../../db/sql.js';
 import { newId } from '../../ids.js';
 
@@ -81,6 +82,9 @@ export async function recordEvents(
     at,
   ]);
   await tx.insertMany('event', EVENT_COLUMNS, rows);
+  const byType = new Map<string, number>();
+  for (const { event } of events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+  for (const [type, n] of byType) await addEventCount(tx, platformId, type, n);
 }
 
 /** SQL expressions (columns of the caller's query) holding the fields of an `account.updated` event. */

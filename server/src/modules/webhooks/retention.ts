@@ -1,8 +1,13 @@
 import type { SqlDatabase } from '../../db/sql.js';
 import type { Services } from '../../services.js';
+import { addEventCount } from '../events/event-count.store.js';
+import { foldCounts } from './counts.store.js';
 import { toDate } from './webhook.mapper.js';
 
 export const WEBHOOK_RETENTION_JOB = 'webhooks.retention';
+/** Folds the Webhooks page's counters (counts.store.ts): cheap, so often. */
+export const WEBHOOK_COUNT_FOLD_JOB = 'webhooks.fold-counts';
+const COUNT_FOLD_MS = 60 * 1000;
 
 /** How often the worker purges (and once at start). */
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
@@ -57,15 +62,26 @@ export async function purgeUnreferencedEvents(db: SqlDatabase, before: Date, lim
       const n = Number(range.n);
       if (n === 0) return { n, hi: after, deleted: 0, reachedNew: true };
       const hi = Number(range.hi);
-      const deleted = await tx.execute(
+      const gone = await tx.query<{ platform_id: string; type: string }>(
         `delete from event where seq in (
            select e.seq from event e
             where e.seq > $1 and e.seq <= $2 and e.created_at < $3
               and e.seq <= (select f.last_seq from webhook_fanout f where f.id = 1)
               and not exists (select 1 from webhook_endpoint w join webhook_delivery d on d.endpoint_id = w.id and d.event_seq = e.seq
-                               where w.platform_id = e.platform_id))`,
+                               where w.platform_id = e.platform_id))
+         returning platform_id, type`,
         [after, hi, before],
       );
+      // At most `limit` rows: counted here, one upsert per platform and type (sorted: a fixed lock order).
+      const perKey = new Map<string, { platformId: string; type: string; n: number }>();
+      for (const r of gone) {
+        const k = `${r.platform_id}\u0000${r.type}`;
+        const entry = perKey.get(k) ?? { platformId: r.platform_id, type: r.type, n: 0 };
+        entry.n += 1;
+        perKey.set(k, entry);
+      }
+      for (const [, c] of [...perKey].sort(([a], [b]) => (a < b ? -1 : 1))) await addEventCount(tx, c.platformId, c.type, -c.n);
+      const deleted = gone.length;
       const newest = toDate(range.newest)?.getTime() ?? Number.POSITIVE_INFINITY;
       return { n, hi, deleted, reachedNew: newest >= before.getTime() };
     });
@@ -92,13 +108,22 @@ export function registerRetentionJob(services: Services): void {
   services.jobs.register(WEBHOOK_RETENTION_JOB, async () => {
     await runRetention(services);
   });
+  services.jobs.register(WEBHOOK_COUNT_FOLD_JOB, async () => {
+    await foldCounts(services.db);
+  });
 }
 
-/** Runs retention now and hourly, one run at a time across workers (job id); returns the stop. */
+/**
+ * Runs retention now and hourly, and the counter fold every minute, one run of each at a time
+ * across workers (job id); returns the stop.
+ */
 export function scheduleRetention(services: Services): () => void {
   const run = () => void services.jobs.enqueue(WEBHOOK_RETENTION_JOB, {}, { jobId: 'webhook-retention' });
+  const fold = () => void services.jobs.enqueue(WEBHOOK_COUNT_FOLD_JOB, {}, { jobId: 'webhook-count-fold' });
   run();
-  const timer = setInterval(run, RETENTION_SWEEP_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  const timers = [setInterval(run, RETENTION_SWEEP_MS), setInterval(fold, COUNT_FOLD_MS)];
+  for (const timer of timers) timer.unref();
+  return () => {
+    for (const timer of timers) clearInterval(timer);
+  };
 }

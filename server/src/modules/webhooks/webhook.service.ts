@@ -4,6 +4,8 @@ import { type Connection, decodeCursor, toConnection } from '../../graphql/relay
 import { newId } from '../../ids.js';
 import { recordAudit } from '../audit/audit.store.js';
 import type { Services } from '../../services.js';
+import { eventCount } from '../events/event-count.store.js';
+import { deliveryCounts } from './counts.store.js';
 import { LOCK_FANOUT_SQL, OUTBOX_END_SQL } from './fan-out.js';
 import { newSigningSecret } from './signing.js';
 import { checkWebhookUrl } from './url-policy.js';
@@ -290,7 +292,8 @@ export async function listDeliveries(
     params.push(storedStatus(args.status));
     where.push(`d.status = $${params.length}`);
   }
-  const [{ n }] = await db.query<{ n: number | string }>(`select count(*) as n from webhook_delivery d where ${where.join(' and ')}`, params);
+  const counts = await deliveryCounts(db, endpointId);
+  const n = args.status ? (counts.get(storedStatus(args.status)) ?? 0) : [...counts.values()].reduce((a, b) => a + b, 0);
   const after = args.after ? Number(decodeCursor(args.after)) : Number.NaN;
   if (Number.isFinite(after)) {
     params.push(after);
@@ -302,16 +305,13 @@ export async function listDeliveries(
       where ${where.join(' and ')} order by d.event_seq desc limit $${params.length}`,
     params,
   );
-  return toConnection(rows.map(deliveryFromRecord), args.first, (d) => d.eventSeq, Number(n));
+  return toConnection(rows.map(deliveryFromRecord), args.first, (d) => d.eventSeq, n);
 }
 
 /** Deliveries of an endpoint per status. */
 export async function deliverySummary(db: SqlDatabase, endpointId: string): Promise<WebhookDeliverySummaryType> {
-  const rows = await db.query<{ status: string; n: number | string }>(
-    'select status, count(*) as n from webhook_delivery where endpoint_id = $1 group by status',
-    [endpointId],
-  );
-  const count = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+  const counts = await deliveryCounts(db, endpointId);
+  const count = (s: string) => counts.get(s) ?? 0;
   return { pending: count('pending'), delivered: count('delivered'), failed: count('failed') };
 }
 
@@ -327,7 +327,7 @@ export async function listEvents(
     params.push(args.type);
     where.push(`type = $${params.length}`);
   }
-  const [{ n }] = await db.query<{ n: number | string }>(`select count(*) as n from event where ${where.join(' and ')}`, params);
+  const n = await eventCount(db, platformId, args.type);
   const after = args.after ? Number(decodeCursor(args.after)) : Number.NaN;
   if (Number.isFinite(after)) {
     params.push(after);
@@ -338,7 +338,7 @@ export async function listEvents(
     `select ${EVENT_COLUMNS} from event where ${where.join(' and ')} order by seq desc limit $${params.length}`,
     params,
   );
-  return toConnection(rows.map(eventFromRecord), args.first, (e) => e.seq, Number(n));
+  return toConnection(rows.map(eventFromRecord), args.first, (e) => e.seq, n);
 }
 
 /** One event of the platform, or null (another platform's is null too). */

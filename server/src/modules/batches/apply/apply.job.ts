@@ -1,3 +1,4 @@
+import { addEventCount } from '../../events/event-count.store.js';
 import type { SqlTx } from '../../../db/sql.js';
 import { JobHandedBack } from '../../../jobs/job-runner.js';
 import { idRandomChars, newIdRandomParts } from '../../../ids.js';
@@ -109,6 +110,7 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
       [batchId, lo, hi, now, platformId, Math.floor(now.getTime() / 1000), Buffer.from(newIdRandomParts(applied, now), 'latin1')],
     );
     if (recorded !== applied) throw new Error(`chunk ${lo}–${hi}: ${applied} rows applied, ${recorded} events recorded`);
+    await addEventCount(tx, platformId, 'account.updated', recorded);
   }
   // Rows left PENDING in the chunk were not applied: the account changed since
   // validation (CONFLICT) or is gone or no longer eligible (FAILED).

@@ -1,3 +1,4 @@
+import { addEventCount } from '../../events/event-count.store.js';
 import type { SqlTx } from '../../../db/sql.js';
 import { idRandomChars, newIdRandomParts } from '../../../ids.js';
 import type { Services } from '../../../services.js';
@@ -106,6 +107,7 @@ export async function rollbackChunk(tx: SqlTx, platformId: string, batchId: stri
       [batchId, lo, hi, now, platformId, Math.floor(now.getTime() / 1000), Buffer.from(newIdRandomParts(restored, now), 'latin1')],
     );
     if (recorded !== restored) throw new Error(`chunk ${lo}–${hi}: ${restored} rows rolled back, ${recorded} events recorded`);
+    await addEventCount(tx, platformId, 'account.updated', recorded);
   }
   // The rest changed since this batch set them (edited, a later batch): left as they are.
   const conflicts = await tx.execute(
