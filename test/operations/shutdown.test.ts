@@ -105,4 +105,45 @@ describe('graceful shutdown (server as a child process, SIGTERM)', () => {
     await expectAppliedExactlyOnce(direct.db, batch.id, platformId, 'stop.%@apply.example', toApply);
     expect((await terminate(server)).code).toBe(0);
   });
+
+  it('with a validation in flight: hands it back keeping the file, exits within 10 s; the restart validates the whole file once', async () => {
+    const auth = { apiKey };
+    // 40,000 rows in chunks of 20: long enough to be cut in the middle.
+    const rows: string[] = [];
+    for (let i = 0; i < 40_000; i++) rows.push(`${ids[i % ids.length]},,,,check.${i}@validate.example,✗`);
+    const extra = { VALIDATION_CHUNK_ROWS: '20' };
+    let server = await spawnServer(settings(extra));
+    const { batch, uploadUrl } = await createBatch(server.url, auth);
+    expect((await putFile(uploadUrl, auth, `${HEADER}\n${rows.join('\n')}\n`)).status).toBe(202);
+    await until(async () => {
+      const [r] = await direct.db.query<{ processed_rows: number }>('select processed_rows from upload_batch where id = $1', [batch.id]);
+      return Number(r.processed_rows) >= 2_000;
+    });
+
+    const { code, ms } = await terminate(server);
+
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000);
+    const logs = server.logs.join('\n');
+    expect(logs).toContain('validation paused for shutdown');
+    expect(logs).toContain('shutdown complete');
+    const [mid] = await direct.db.query<{ status: string; processed_rows: number }>(
+      'select status, processed_rows from upload_batch where id = $1',
+      [batch.id],
+    );
+    expect(mid.status).toBe('VALIDATING');
+    expect(Number(mid.processed_rows)).toBeLessThan(rows.length);
+
+    server = await spawnServer(settings(extra));
+    const done = await waitForStatus(server.url, auth, batch.id, ['VALIDATED']);
+    expect(server.logs.join('\n')).toContain('restarting validation');
+    expect(done.summary.totalRows).toBe(rows.length);
+    // Started over from a clean batch: each row once.
+    const [{ n, distinct }] = await direct.db.query<{ n: number; distinct: number }>(
+      'select count(*) as n, count(distinct row_number) as distinct from batch_row where batch_id = $1',
+      [batch.id],
+    );
+    expect([Number(n), Number(distinct)]).toEqual([rows.length, rows.length]);
+    expect((await terminate(server)).code).toBe(0);
+  });
 });

@@ -28,7 +28,7 @@ describe.skipIf(TEST_DB !== 'postgres')('scale-out: two API instances and a work
   const receivers: Receiver[] = [];
   // A prefix per run: parallel runs (and earlier ones) sharing the Redis never see each other's jobs.
   const prefix = `comms-test-${process.pid}-${Date.now()}`;
-  const settings = (role: 'api' | 'worker') => ({
+  const settings = (role: 'api' | 'worker', extra: Record<string, string> = {}) => ({
     ROLE: role,
     DATABASE_URL: database.url,
     REDIS_URL,
@@ -40,9 +40,10 @@ describe.skipIf(TEST_DB !== 'postgres')('scale-out: two API instances and a work
     WEBHOOK_POLL_INTERVAL_MS: '100',
     // A directory per process: the upload must travel through the database, not a shared disk.
     UPLOAD_DIR: join(tmpdir(), `comms-scaleout-${process.pid}-${role}-${processes.length}`),
+    ...extra,
   });
-  const spawn = async (role: 'api' | 'worker') => {
-    const p = await spawnServer(settings(role));
+  const spawn = async (role: 'api' | 'worker', extra: Record<string, string> = {}) => {
+    const p = await spawnServer(settings(role, extra));
     processes.push(p);
     return p;
   };
@@ -168,5 +169,68 @@ describe.skipIf(TEST_DB !== 'postgres')('scale-out: two API instances and a work
       [endpoint.id],
     );
     expect(Number(rowsPerEvent)).toBe(0);
+  });
+
+  it('a worker stopped with SIGTERM hands its validation and its apply back to the queue; the next worker finishes each once', { timeout: 240_000 }, async () => {
+    const auth = { apiKey };
+    // Small chunks, so each job is cut in its middle.
+    const slow = { VALIDATION_CHUNK_ROWS: '10', APPLY_CHUNK_ROWS: '10' };
+    // One worker at a time, so the one stopped is the one holding the job.
+    await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
+    const api = await spawn('api');
+    const stop = async (worker: ServerProcess, what: string) => {
+      const started = performance.now();
+      expect(await worker.kill('SIGTERM')).toBe(0);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      const logs = worker.logs.join('\n');
+      expect(logs).toContain(what);
+      expect(logs).toContain('job handed back at shutdown');
+      expect(logs).toContain('shutdown complete');
+    };
+    const processed = async (id: string, column: 'processed_rows' | 'applied') => {
+      const [r] = await db.query<{ n: number }>(`select ${column} as n from upload_batch where id = $1`, [id]);
+      return Number(r.n);
+    };
+
+    // Validation: 10,000 rows (each account four times: the repeats are flagged, still rows).
+    const rows: string[] = [];
+    for (let i = 0; i < 10_000; i++) rows.push(`${ids[i % ids.length]},,,,again.${i}@handback.example,✗`);
+    let worker = await spawn('worker', slow);
+    const first = await createBatch(api.url, auth);
+    expect((await putFile(`${api.url}/files/uploads/${encodeURIComponent(first.batch.id)}`, auth, `${HEADER}\n${rows.join('\n')}\n`)).status).toBe(202);
+    await until(async () => (await processed(first.batch.id, 'processed_rows')) >= 500, 60_000, 'validation under way');
+    await stop(worker, 'validation paused for shutdown');
+    expect(await processed(first.batch.id, 'processed_rows')).toBeLessThan(rows.length);
+    // The file stays in the database for whoever takes the job next.
+    const [{ n: kept }] = await db.query<{ n: number }>('select count(*) as n from upload_chunk where batch_id = $1', [first.batch.id]);
+    expect(Number(kept)).toBeGreaterThan(0);
+
+    worker = await spawn('worker', slow);
+    const validated = await waitForStatus(api.url, auth, first.batch.id, ['VALIDATED'], 120_000);
+    expect(validated.summary.totalRows).toBe(rows.length);
+    const [{ n, distinct }] = await db.query<{ n: number; distinct: number }>(
+      'select count(*) as n, count(distinct row_number) as distinct from batch_row where batch_id = $1',
+      [first.batch.id],
+    );
+    expect([Number(n), Number(distinct)]).toEqual([rows.length, rows.length]);
+    await gqlData(api.url, auth, 'mutation($id: ID!) { cancelUploadBatch(id: $id) { status } }', { id: first.batch.id });
+
+    // Apply: every eligible account once.
+    const second = await createBatch(api.url, auth);
+    const csv = `${HEADER}\n${ids.map((id, i) => `${id},,,,handed.${i}@back.example,✗`).join('\n')}\n`;
+    expect((await putFile(`${api.url}/files/uploads/${encodeURIComponent(second.batch.id)}`, auth, csv)).status).toBe(202);
+    const ready = await waitForStatus(api.url, auth, second.batch.id, ['VALIDATED'], 120_000);
+    const toApply = ready.summary.additions + ready.summary.replacements;
+    await gqlData(api.url, auth, 'mutation($id: ID!) { confirmUploadBatch(id: $id) { status } }', { id: second.batch.id });
+    await until(async () => (await processed(second.batch.id, 'applied')) >= 200, 60_000, 'apply under way');
+    await stop(worker, 'apply paused for shutdown');
+    const [mid] = await db.query<{ status: string; applied: number }>('select status, applied from upload_batch where id = $1', [second.batch.id]);
+    expect(mid.status).toBe('APPLYING');
+    expect(Number(mid.applied)).toBeLessThan(toApply);
+
+    worker = await spawn('worker', slow);
+    const done = await waitForStatus(api.url, auth, second.batch.id, ['COMPLETED'], 120_000);
+    expect(done.summary).toMatchObject({ applied: toApply, conflicts: 0, failed: 0 });
+    await expectAppliedExactlyOnce(db, second.batch.id, platformId, 'handed.%@back.example', toApply);
   });
 });

@@ -3,7 +3,7 @@ import type { Services } from '../../services.js';
 import { type ApplyPayload, applyBatch } from './apply/apply.job.js';
 import { APPLY_JOB, publishBatch, VALIDATE_JOB } from './batch.service.js';
 import { UploadBatchStatus } from './lifecycle/batch-status.js';
-import { batchesIn, deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition } from './store/batch.store.js';
+import { batchesIn, batchesWithPlatformIn, deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition } from './store/batch.store.js';
 import { failBatch, type ValidatePayload, validateUpload } from './validation/validate.job.js';
 import { registerRollbackJob, resumeRollbacks } from './rollback/rollback.job.js';
 
@@ -98,7 +98,7 @@ export async function purgeEndedBatches(services: Services, now = new Date()): P
  */
 export async function recoverBatches(services: Services): Promise<void> {
   const { db, logger, jobs } = services;
-  if (!jobs.durable) await failInterruptedValidations(services);
+  if (!jobs.durable) await restartInterruptedValidations(services);
   for (const id of await batchesIn(db, UploadBatchStatus.APPLYING)) {
     logger.info({ batchId: id }, 'resuming apply');
     await jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
@@ -109,15 +109,24 @@ export async function recoverBatches(services: Services): Promise<void> {
 export const INTERRUPTED_VALIDATION_MESSAGE =
   'The server restarted while this file was being validated. Upload the file again in a new batch.';
 
-/** Embedded start: validations of the previous process can never finish; fail them and drop their files. */
-async function failInterruptedValidations(services: Services): Promise<void> {
+/**
+ * Embedded start: the previous process's validations died with its queue. One whose file is still
+ * stored (handed back at shutdown, or cut by a crash) starts over from a clean batch; one without
+ * it can never finish and ends FAILED. Files no validation wants any more are dropped.
+ */
+async function restartInterruptedValidations(services: Services): Promise<void> {
+  const restart: Array<{ id: string; platformId: string }> = [];
   let cut = 0;
-  for (const id of await batchesIn(services.db, UploadBatchStatus.VALIDATING)) {
-    if (await failBatch(services, id, INTERRUPTED_VALIDATION_MESSAGE)) cut++;
+  for (const batch of await batchesWithPlatformIn(services.db, UploadBatchStatus.VALIDATING)) {
+    if (await services.uploads.has(batch.id)) restart.push(batch);
+    else if (await failBatch(services, batch.id, INTERRUPTED_VALIDATION_MESSAGE)) cut++;
   }
-  if (cut > 0) services.logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED');
-  // Uploads of batches that will never be validated now.
-  await services.uploads.removeAll();
+  if (cut > 0) services.logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED (their file was gone)');
+  await services.uploads.removeAll(new Set(restart.map((b) => b.id)));
+  for (const { id, platformId } of restart) {
+    services.logger.info({ batchId: id }, 'restarting validation');
+    await services.jobs.enqueue<ValidatePayload>(VALIDATE_JOB, { batchId: id, platformId }, { jobId: `validate:${id}` });
+  }
 }
 
 /** Runs the expiry sweep now and every hour (in-process timer; unref'd). */

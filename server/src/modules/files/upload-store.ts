@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,9 +17,11 @@ export interface UploadStore {
   write(batchId: string, body: NodeJS.ReadableStream, ...through: NodeJS.ReadWriteStream[]): Promise<void>;
   /** The stored bytes, as a stream. */
   read(batchId: string): Readable;
+  /** Whether a file is stored for the batch (start-up: can its validation start over?). */
+  has(batchId: string): Promise<boolean>;
   remove(batchId: string): Promise<void>;
-  /** Removes every stored upload (start-up, when no job can still want one). */
-  removeAll(): Promise<void>;
+  /** Removes every stored upload but those of `keep` (start-up: only the validations restarting want theirs). */
+  removeAll(keep?: ReadonlySet<string>): Promise<void>;
 }
 
 /** Bytes per `upload_chunk` row: large enough for few round trips, small enough to keep memory flat. */
@@ -50,9 +52,13 @@ export class LocalDirUploadStore implements UploadStore {
   async remove(batchId: string): Promise<void> {
     await rm(this.path(batchId), { force: true });
   }
-  async removeAll(): Promise<void> {
+  async has(batchId: string): Promise<boolean> {
+    return (await stat(this.path(batchId)).catch(() => null))?.isFile() ?? false;
+  }
+  async removeAll(keep: ReadonlySet<string> = new Set()): Promise<void> {
     const files = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(files.filter((f) => f.endsWith('.upload')).map((f) => rm(join(this.dir, f), { force: true })));
+    const gone = files.filter((f) => f.endsWith('.upload') && !keep.has(f.slice(0, -'.upload'.length)));
+    await Promise.all(gone.map((f) => rm(join(this.dir, f), { force: true })));
   }
 }
 
@@ -119,8 +125,17 @@ export class DatabaseUploadStore implements UploadStore {
     await this.db.execute('delete from upload_chunk where batch_id = $1', [batchId]);
   }
 
-  async removeAll(): Promise<void> {
-    await this.db.execute('delete from upload_chunk');
+  async has(batchId: string): Promise<boolean> {
+    return (await this.db.query('select 1 as one from upload_chunk where batch_id = $1 limit 1', [batchId])).length > 0;
+  }
+
+  async removeAll(keep: ReadonlySet<string> = new Set()): Promise<void> {
+    // Start-up only: the kept ids are the few validations restarting.
+    const ids = [...keep];
+    await this.db.execute(
+      ids.length === 0 ? 'delete from upload_chunk' : `delete from upload_chunk where batch_id not in (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+      ids,
+    );
   }
 }
 

@@ -180,8 +180,13 @@ export async function purgeRows(tx: SqlTx, batchId: string, now: Date): Promise<
 
 /** Batches a restart must look at: those a job was working on. */
 export async function batchesIn(db: Executor, status: BatchStatus): Promise<string[]> {
-  const rows = await db.query<{ id: string }>('select id from upload_batch where status = $1', [status]);
-  return rows.map((r) => r.id);
+  return (await batchesWithPlatformIn(db, status)).map((b) => b.id);
+}
+
+/** Batches in a status with their platform (to enqueue their jobs again). */
+export async function batchesWithPlatformIn(db: Executor, status: BatchStatus): Promise<Array<{ id: string; platformId: string }>> {
+  const rows = await db.query<{ id: string; platform_id: string }>('select id, platform_id from upload_batch where status = $1', [status]);
+  return rows.map((r) => ({ id: r.id, platformId: r.platform_id }));
 }
 
 /** Batches past their expiry date that can still expire (the sweep then expires each with a guarded statement). */

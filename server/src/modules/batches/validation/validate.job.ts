@@ -1,3 +1,4 @@
+import { JobHandedBack } from '../../../jobs/job-runner.js';
 import { sql } from '../../../db/sql.js';
 import type { Services } from '../../../services.js';
 import { publishBatch } from '../batch.service.js';
@@ -48,6 +49,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     return;
   }
   let parsing: ParseInWorker | undefined;
+  let handedBack = false;
   // Lookups start as domains appear, so they overlap with parsing; off unless EMAIL_DNS_CHECK.
   const dns = services.emailDns
     ? new DomainCheck(services.emailDns.resolver, services.emailDns.cache, { concurrency: env.EMAIL_DNS_CONCURRENCY })
@@ -65,6 +67,9 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     // per chunk: the accounts' lookup, the rest of each row's rules, the insert.
     for await (const packed of parsing) {
       waitedMs += performance.now() - waitStart;
+      // Shutting down: stop between two chunks and keep the file; the job starts over from a clean
+      // batch wherever it runs next (BullMQ: another worker; embedded: this server's next start).
+      if (services.shutdown.aborted) throw new JobHandedBack(`validation of ${batchId} handed back after ${stored} rows`);
       // Not durable: a crash mid-validation ends the batch FAILED (or a retry starts over), so no commit needs to wait for the disk.
       const classified = await db.transaction(
         async (tx) => {
@@ -114,6 +119,11 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
       'batch validated',
     );
   } catch (err) {
+    if (err instanceof JobHandedBack) {
+      handedBack = true;
+      log.info({ ms: Date.now() - started }, 'validation paused for shutdown; it starts over from the first row');
+      throw err;
+    }
     if (err instanceof BatchMovedOn) {
       log.info({ ms: Date.now() - started }, 'validation stopped: the batch is no longer VALIDATING (canceled)');
     } else if (err instanceof FileRejection) {
@@ -125,9 +135,11 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
     }
   } finally {
     await parsing?.close();
-    services.pubsub.publish(problemRowsTopic(batchId), { kind: 'done' } satisfies ProblemRowsMessage);
-    await publishBatch(services, batchId);
-    await services.uploads.remove(batchId);
+    if (!handedBack) {
+      services.pubsub.publish(problemRowsTopic(batchId), { kind: 'done' } satisfies ProblemRowsMessage);
+      await publishBatch(services, batchId);
+      await services.uploads.remove(batchId);
+    }
   }
 }
 
