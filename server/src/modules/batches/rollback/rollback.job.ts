@@ -1,3 +1,4 @@
+import { JobHandedBack } from '../../../jobs/job-runner.js';
 import { addEventCount } from '../../events/event-count.store.js';
 import type { SqlTx } from '../../../db/sql.js';
 import { idRandomChars, newIdRandomParts } from '../../../ids.js';
@@ -143,6 +144,10 @@ export async function rollbackBatch(services: Services, payload: RollbackPayload
     after = last;
     nudgeWebhooks(services);
     await publishBatch(services, payload.batchId);
+    if (services.shutdown.aborted) {
+      log.info({ ms: Date.now() - started }, 'rollback paused for shutdown; it resumes from the next APPLIED row');
+      throw new JobHandedBack(`rollback of ${payload.batchId} handed back after row ${after}`);
+    }
   }
   const finished = await transition(db, payload.batchId, 'finishRollback', { now: new Date() });
   if (!finished) log.info('not finished: the batch is no longer ROLLING_BACK');
@@ -158,6 +163,8 @@ export function registerRollbackJob(services: Services): void {
     try {
       await rollbackBatch(services, p);
     } catch (err) {
+      // Stopped between chunks for a shutdown: not a failed attempt.
+      if (err instanceof JobHandedBack) throw err;
       if (attempt >= ROLLBACK_MAX_ATTEMPTS) {
         logger.error({ err, batchId: p.batchId, attempt }, 'rollback failed; giving up');
         await transition(services.db, p.batchId, 'fail', { set: { failure_message: ROLLBACK_GAVE_UP_MESSAGE } });
