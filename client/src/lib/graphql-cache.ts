@@ -35,13 +35,14 @@ function idArgument(args: Record<string, unknown>): string | null {
   return typeof args.id === 'string' ? args.id : null;
 }
 
+/** A batch was created or changed status: every list of batches (some filtered by status) is read again. */
+const batchMoved = (_result: unknown, _args: unknown, cache: Cache) => invalidateList(cache, 'uploadBatches');
+
 /**
  * What a mutation does to lists the cache cannot work out itself: an item created (the list
  * is read again: its order and total are the server's) or removed (the record goes, and with it
  * its place in every list). Changes to one record need nothing: the answer carries its id.
  */
-const batchMoved = (_result: unknown, _args: unknown, cache: Cache) => invalidateList(cache, 'uploadBatches');
-
 export const UPDATES: UpdatesConfig = {
   Mutation: {
     createApiKey: (_result, _args, cache) => invalidateList(cache, 'apiKeys'),

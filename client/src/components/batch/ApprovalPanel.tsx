@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ApproveUploadBatchMutation, BatchHistoryQuery, DeclineUploadBatchMutation } from '../../graphql/approval-documents';
 import type { Batch } from '../../graphql/documents';
@@ -66,6 +66,7 @@ function Decide({ batch }: { batch: Batch }) {
   const hintId = useId();
   const [reason, setReason] = useState('');
   const [missingReason, setMissingReason] = useState(false);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
   const [approveState, approve] = useMutation(ApproveUploadBatchMutation);
   const [declineState, decline] = useMutation(DeclineUploadBatchMutation);
   const busy = approveState.fetching || declineState.fetching;
@@ -94,6 +95,8 @@ function Decide({ batch }: { batch: Batch }) {
           event.preventDefault();
           if (reason.trim() === '') {
             setMissingReason(true);
+            // The keyboard lands where the missing reason goes.
+            reasonRef.current?.focus();
             return;
           }
           const result = await decline({ id: batch.id, reason });
@@ -102,6 +105,7 @@ function Decide({ batch }: { batch: Batch }) {
       >
         <label htmlFor={reasonId}>{t('approval.declineLabel')}</label>
         <textarea
+          ref={reasonRef}
           id={reasonId}
           rows={2}
           maxLength={1000}
