@@ -162,11 +162,15 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: approval by a second admin, 
     await approver.getByRole('heading', { name: 'En attente d’approbation', level: 2 }).waitFor();
     await approver.getByRole('button', { name: 'Refuser' }).click();
     await approver.getByText('Indiquez un motif de refus.').waitFor();
+    // The keyboard is where the missing reason goes.
+    await approver.waitForFunction(`document.activeElement?.tagName === 'TEXTAREA'`);
     await approver.getByLabel('Motif du refus').fill('Adresses de test, mauvais fichier.');
     await shot(approver, 'approval-06-decline-fr');
     await approver.getByRole('button', { name: 'Refuser' }).click();
     await approver.getByText('Motif : Adresses de test, mauvais fichier.').waitFor();
     await approver.getByText(`Refusé par ${admin2.email}`).waitFor();
+    // The form is gone with the decision: the focus is on the batch's status, which says what happened.
+    await approver.waitForFunction(`document.activeElement?.id === 'batch-status'`);
     await shot(approver, 'approval-07-declined-fr');
     const [{ status }] = await t.app.services.db.query<{ status: string }>('select status from upload_batch where id = $1', [batch.id]);
     expect(status).toBe('DECLINED');

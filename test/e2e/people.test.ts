@@ -101,7 +101,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: people and keys', () => {
     await shot(page, '43-audit-log-filtered');
     // Reload-safe: the filter is in the address.
     await page.reload();
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    // A reload boots the whole app (session, viewer, then the log): wait as for any page load, not expect.poll's 1 s.
+    await page.locator('tbody tr').first().waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(1);
     expect(await page.getByRole('combobox', { name: 'Action', exact: true }).inputValue()).toBe('api_key.created');
     expect(watch.problems).toEqual([]);
   });

@@ -19,7 +19,7 @@ export const UpdatePlatformSettingsMutation = graphql(`
 
 export const BatchHistoryQuery = graphql(`
   query BatchHistory($id: ID!) {
-    uploadBatch(id: $id) { id status history { status at by note } }
+    uploadBatch(id: $id) { id history { status at by note } }
   }
 `);
 export type BatchTransition = NonNullable<ResultOf<typeof BatchHistoryQuery>['uploadBatch']>['history'][number];
@@ -44,7 +44,7 @@ export const DeclineUploadBatchMutation = graphql(
 
 export const RollbackPreviewQuery = graphql(`
   query RollbackPreview($id: ID!) {
-    uploadBatch(id: $id) { id status rollbackPreview { restorable conflicts availableUntil } }
+    uploadBatch(id: $id) { id rollbackPreview { restorable conflicts availableUntil } }
   }
 `);
 

@@ -207,8 +207,6 @@ export const en = {
   'validation.progressValue': '{done} of {total} ({percent})',
   'validation.progressUnknown': '{done} rows checked so far',
   'validation.announce': 'Validation {percent}% done',
-  'validation.problems': 'Rows with problems found so far: {count}',
-  'validation.problemsPartial': 'The first problem rows, as they stream in. Every row is in the review once validation ends.',
   'validation.problemsLabel': 'Rows with problems',
   'validation.noProblems': 'No problem found so far.',
 
@@ -602,6 +600,16 @@ export const en = {
   'rollback.progressValue': '{done} of {total} ({percent})',
   'rollback.doneTitle': 'Rolled back',
   'rollback.done': 'Restored: {restored} accounts got their previous email back. Left as they were (changed since this batch): {conflicts}.',
+  // Batch page (helper 13: issue 18's counters, nothing-to-apply state, focus).
+  'batch.statusLabel': 'Status:',
+  'batch.nothing.badge': 'Nothing to apply',
+  'batch.nothing.title': 'Nothing to apply',
+  'batch.nothing.body.one': 'Validation is done: the {rows} row of this file adds or replaces no email, so there is nothing to confirm.',
+  'batch.nothing.body.other': 'Validation is done: none of the {rows} rows of this file adds or replaces an email, so there is nothing to confirm.',
+  'batch.nothing.expires': 'Download the report to see why each row is not applied, fix the file and upload it again. Cancel this upload now, or it expires {at}.',
+  'batch.nothing.report': 'Download the report',
+  'validation.problemCounts': 'Problems so far: {invalid} rows with errors, {warnings} rows with warnings',
+  'validation.problemsShown': 'Below, the first {shown} of these rows as they stream in. Every row is in the review once validation ends.',
 };
 
 export type MessageKey = keyof typeof en;

@@ -207,8 +207,6 @@ export const fr: Messages = {
   'validation.progressValue': '{done} sur {total} ({percent})',
   'validation.progressUnknown': '{done} lignes vérifiées pour l’instant',
   'validation.announce': 'Validation terminée à {percent} %',
-  'validation.problems': 'Lignes avec problème trouvées pour l’instant : {count}',
-  'validation.problemsPartial': 'Les premières lignes avec problème, au fil de l’eau. Toutes les lignes sont dans la vérification une fois la validation terminée.',
   'validation.problemsLabel': 'Lignes avec problème',
   'validation.noProblems': 'Aucun problème trouvé pour l’instant.',
 
@@ -605,4 +603,14 @@ export const fr: Messages = {
   'rollback.progressValue': '{done} sur {total} ({percent})',
   'rollback.doneTitle': 'Lot annulé',
   'rollback.done': 'Restaurés : {restored} comptes ont retrouvé leur e-mail précédent. Laissés tels quels (modifiés depuis ce lot) : {conflicts}.',
+  // Batch page (helper 13: issue 18's counters, nothing-to-apply state, focus).
+  'batch.statusLabel': 'Statut :',
+  'batch.nothing.badge': 'Rien à appliquer',
+  'batch.nothing.title': 'Rien à appliquer',
+  'batch.nothing.body.one': 'La validation est terminée : la {rows} ligne de ce fichier n’ajoute ni ne remplace aucun e-mail, il n’y a donc rien à confirmer.',
+  'batch.nothing.body.other': 'La validation est terminée : aucune des {rows} lignes de ce fichier n’ajoute ni ne remplace d’e-mail, il n’y a donc rien à confirmer.',
+  'batch.nothing.expires': 'Téléchargez le rapport pour voir pourquoi chaque ligne n’est pas appliquée, corrigez le fichier et déposez-le à nouveau. Annulez ce dépôt maintenant, sinon il expire le {at}.',
+  'batch.nothing.report': 'Télécharger le rapport',
+  'validation.problemCounts': 'Problèmes pour l’instant : {invalid} lignes en erreur, {warnings} lignes avec avertissement',
+  'validation.problemsShown': 'Ci-dessous, les {shown} premières de ces lignes, au fil de l’eau. Toutes les lignes sont dans la vérification une fois la validation terminée.',
 };

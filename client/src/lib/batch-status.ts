@@ -39,23 +39,6 @@ export const STATUS_TONE: Record<BatchStatus, 'neutral' | 'info' | 'success' | '
   FAILED: 'danger',
 };
 
-/** How far along the flow a status is: of two snapshots of a batch, the further one is the newer. */
-export const RANK: Record<BatchStatus, number> = {
-  AWAITING_UPLOAD: 0,
-  VALIDATING: 1,
-  VALIDATED: 2,
-  AWAITING_APPROVAL: 3,
-  APPLYING: 4,
-  REJECTED: 5,
-  DECLINED: 5,
-  CANCELED: 5,
-  EXPIRED: 5,
-  COMPLETED: 5,
-  FAILED: 6,
-  ROLLING_BACK: 7,
-  ROLLED_BACK: 8,
-};
-
 /** An ADMIN may cancel the batch (the server's transitions table allows `cancel` from these). */
 export const CANCELABLE: Record<BatchStatus, boolean> = {
   // Terminal statuses are never cancelable (spreading TERMINAL alone would make them so).
@@ -139,4 +122,84 @@ export const STEP_OF_STATUS: Record<BatchStatus, { step: Step; failed: boolean; 
   ROLLING_BACK: { step: 'apply', failed: false, done: true },
   ROLLED_BACK: { step: 'apply', failed: false, done: true },
   FAILED: { step: 'apply', failed: true, done: false },
+};
+
+/** What the batch page shows for a status; every part is off unless the status turns it on. */
+export interface BatchView {
+  /** The file never arrived: say so and offer to upload again. */
+  awaitingUpload: boolean;
+  /** Validation runs: its progress (rate, ETA) and the problem rows as they stream in. */
+  validating: boolean;
+  /** The whole file was refused: explain why. */
+  rejected: boolean;
+  /** The i18n key of the notice of a batch that ended without applying, if any. */
+  endedNotice: 'batch.canceled' | 'batch.expired' | null;
+  failed: boolean;
+  /** The apply runs: its progress (rate, ETA). */
+  applying: boolean;
+  completed: boolean;
+  /** The approval panel: waiting for a second admin, or declined. */
+  approval: boolean;
+  /** The rollback section: offered, running or done. */
+  rollback: boolean;
+  /** The confirm step (or, when no row changes an email, the "nothing to apply" state). */
+  confirm: boolean;
+}
+
+const view = (parts: Partial<BatchView>): BatchView => ({
+  awaitingUpload: false,
+  validating: false,
+  rejected: false,
+  endedNotice: null,
+  failed: false,
+  applying: false,
+  completed: false,
+  approval: false,
+  rollback: false,
+  confirm: false,
+  ...parts,
+});
+
+export const VIEW_OF_STATUS: Record<BatchStatus, BatchView> = {
+  AWAITING_UPLOAD: view({ awaitingUpload: true }),
+  VALIDATING: view({ validating: true }),
+  VALIDATED: view({ confirm: true }),
+  AWAITING_APPROVAL: view({ approval: true }),
+  APPLYING: view({ applying: true }),
+  ROLLING_BACK: view({ rollback: true }),
+  REJECTED: view({ rejected: true }),
+  DECLINED: view({ approval: true }),
+  COMPLETED: view({ completed: true, rollback: true }),
+  ROLLED_BACK: view({ rollback: true }),
+  CANCELED: view({ endedNotice: 'batch.canceled' }),
+  EXPIRED: view({ endedNotice: 'batch.expired' }),
+  FAILED: view({ failed: true }),
+};
+
+/** The live problem-rows stream is open (it ends with validation). */
+export const STREAMS_PROBLEMS: Record<BatchStatus, boolean> = {
+  ...(Object.fromEntries(Object.keys(TERMINAL).map((s) => [s, false])) as Record<BatchStatus, boolean>),
+  AWAITING_UPLOAD: true,
+  VALIDATING: true,
+};
+
+/** Where a status stands in the approval: asked (waiting for a second admin), declined, or neither. */
+export const APPROVAL_STAGE: Record<BatchStatus, 'asked' | 'declined' | null> = {
+  ...(Object.fromEntries(Object.keys(TERMINAL).map((s) => [s, null])) as Record<BatchStatus, null>),
+  AWAITING_APPROVAL: 'asked',
+  DECLINED: 'declined',
+};
+
+/** Where a status stands in the rollback: it may be offered, runs, is done, or none of these. */
+export const ROLLBACK_STAGE: Record<BatchStatus, 'offered' | 'running' | 'done' | null> = {
+  ...(Object.fromEntries(Object.keys(TERMINAL).map((s) => [s, null])) as Record<BatchStatus, null>),
+  COMPLETED: 'offered',
+  ROLLING_BACK: 'running',
+  ROLLED_BACK: 'done',
+};
+
+/** Rows can be edited in the review (the server's editBatchRow holds the batch only while VALIDATED). */
+export const ROWS_EDITABLE: Record<BatchStatus, boolean> = {
+  ...(Object.fromEntries(Object.keys(TERMINAL).map((s) => [s, false])) as Record<BatchStatus, boolean>),
+  VALIDATED: true,
 };

@@ -1,5 +1,6 @@
-import { Client, type CombinedError, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
+import { Client, type CombinedError, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
 import { createClient as createWsClient } from 'graphql-ws';
+import { createCacheExchange } from './graphql-cache';
 
 export interface GraphqlConnection {
   client: Client;
@@ -17,7 +18,8 @@ const FORBIDDEN_CLOSE = 4403;
 /**
  * One urql client per signed-in session: HTTP for queries and mutations (session cookie,
  * POST only: the server's CSRF prevention refuses simple GETs), graphql-ws on the same origin
- * for subscriptions. Any UNAUTHENTICATED answer calls onUnauthenticated.
+ * for subscriptions, both read through the normalized cache (graphql-cache.ts). Any
+ * UNAUTHENTICATED answer calls onUnauthenticated.
  */
 export function createGraphqlConnection(onUnauthenticated: () => void): GraphqlConnection {
   const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -43,7 +45,7 @@ export function createGraphqlConnection(onUnauthenticated: () => void): GraphqlC
           if (isUnauthenticated(error)) onUnauthenticated();
         },
       }),
-      cacheExchange,
+      createCacheExchange(),
       subscriptionExchange({
         forwardSubscription(request) {
           const input = { ...request, query: request.query ?? '' };

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 
 export function useDebouncedValue<T>(value: T, delayMs: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -41,4 +41,44 @@ export function useRate(done: number, total: number, active: boolean, windowMs =
   }, [done, total, active, windowMs]);
 
   return rate;
+}
+
+/** The element of the batch page that names the batch's status (focus target, live region). */
+export const BATCH_STATUS_ID = 'batch-status';
+
+/** The batch whose page should focus its status once shown: set by the upload, taken once. */
+let focusStatusOf: string | null = null;
+
+/** Called by the upload before it opens the batch page: that page then focuses the batch's status. */
+export function focusStatusAfterUpload(batchId: string): void {
+  focusStatusOf = batchId;
+}
+
+/** True once, on the page of the batch just uploaded. */
+export function takeFocusAfterUpload(batchId: string): boolean {
+  if (focusStatusOf !== batchId) return false;
+  focusStatusOf = null;
+  return true;
+}
+
+/**
+ * For a dialog opened by a button: `trigger` goes on the button, `returnFocus()` is called when
+ * the dialog closes (Cancel, Escape, done). The focus goes back to the button, or, when the
+ * dialog's action made the button go away (the batch moved on), to the batch's status. A closed
+ * dialog that React removes takes the focus with it, so the browser's own return cannot work.
+ */
+export function useReturnFocus<T extends HTMLElement>(): { trigger: RefObject<T | null>; returnFocus(): void } {
+  const trigger = useRef<T>(null);
+  const returnFocus = useCallback(() => {
+    window.requestAnimationFrame(() => {
+      const target = trigger.current?.isConnected ? trigger.current : document.getElementById(BATCH_STATUS_ID);
+      target?.focus();
+    });
+  }, []);
+  return { trigger, returnFocus };
+}
+
+/** After an action made its own controls go away (approved, declined): the status says what happened. */
+export function focusBatchStatus(): void {
+  window.requestAnimationFrame(() => document.getElementById(BATCH_STATUS_ID)?.focus());
 }

@@ -1,8 +1,8 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
-import { BatchTimeline } from '../components/batch/BatchTimeline';
 import { ApprovalPanel } from '../components/batch/ApprovalPanel';
-import { ConfirmSection as Confirm } from '../components/batch/Confirm';
+import { BatchTimeline } from '../components/batch/BatchTimeline';
+import { ConfirmSection as Confirm, NothingToApply } from '../components/batch/Confirm';
 import { FileErrorPanel } from '../components/batch/FileErrorPanel';
 import { ApplyProgress, ValidationProgress } from '../components/batch/Progress';
 import { Completion, SummaryCards } from '../components/batch/Review';
@@ -10,67 +10,60 @@ import { RollbackSection } from '../components/batch/RollbackDialog';
 import { RowsExplorer } from '../components/batch/RowsExplorer';
 import { Stepper } from '../components/batch/Stepper';
 import { EmptyState, ErrorState, LoadingState, Notice, PageHeader, StatusBadge } from '../components/ui';
-import {
-  type Batch,
-  BatchQuery,
-  type BatchRow,
-  BatchUpdatedSubscription,
-  CancelUploadBatchMutation,
-  ProblemRowsSubscription,
-} from '../graphql/documents';
+import { type Batch, BatchQuery, type BatchRow, BatchUpdatedSubscription, CancelUploadBatchMutation, ProblemRowsSubscription } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
-import { APPLY_STARTED, CANCELABLE, EXPIRES, RANK, REVIEWABLE, TERMINAL } from '../lib/batch-status';
+import { APPLY_STARTED, CANCELABLE, EXPIRES, REVIEWABLE, STREAMS_PROBLEMS, TERMINAL, VIEW_OF_STATUS } from '../lib/batch-status';
 import { isFeatureMissing } from '../lib/graphql-client';
+import { BATCH_STATUS_ID, takeFocusAfterUpload } from '../lib/hooks';
 import { Link } from '../lib/router';
 import { useSession } from '../session';
 
+/** The live problem-rows stream shows at most this many rows (the server sends no more). */
 const MAX_PROBLEM_ROWS = 5_000;
 
-/** The most advanced of several snapshots of one batch (query, subscription, mutation answers). */
-function newest(...candidates: (Batch | null | undefined)[]): Batch | null {
-  let best: Batch | null = null;
-  const progress = (b: Batch) =>
-    b.summary.processedRows + b.summary.applied + b.summary.conflicts + b.summary.failed + b.summary.rolledBack + b.summary.rollbackConflicts;
-  for (const c of candidates) {
-    if (!c) continue;
-    // On a tie the later candidate wins: the subscription's snapshot comes last, and a row edited in
-    // the review changes the counts without moving the batch forward.
-    if (!best || RANK[c.status] > RANK[best.status] || (RANK[c.status] === RANK[best.status] && progress(c) >= progress(best))) best = c;
-  }
-  return best;
-}
-
-function mergeRows(previous: BatchRow[] | undefined, incoming: readonly BatchRow[]): BatchRow[] {
+/** The problem rows streamed so far: a list that only grows, in row order. */
+function addProblemRows(previous: BatchRow[] | undefined, incoming: readonly BatchRow[]): BatchRow[] {
   const byNumber = new Map<number, BatchRow>();
   for (const row of previous ?? []) byNumber.set(row.rowNumber, row);
   for (const row of incoming) byNumber.set(row.rowNumber, row);
   return [...byNumber.values()].sort((a, b) => a.rowNumber - b.rowNumber).slice(0, MAX_PROBLEM_ROWS);
 }
 
+/** No row adds or replaces an email: there is nothing to confirm. */
+export function hasNothingToApply(batch: Batch): boolean {
+  return batch.summary.additions + batch.summary.replacements === 0;
+}
+
+/**
+ * One upload batch. The batch is read from the normalized cache (lib/graphql-cache.ts): the
+ * query fills it, the live subscription and every mutation answer (confirm, cancel, approve,
+ * decline, roll back) write the same `UploadBatch:<id>` record, and this page re-renders with it.
+ */
 export function BatchPage({ id }: { id: string }) {
   const { t, dateTime } = useI18n();
   const { isAdmin } = useSession();
-  const [query, refetch] = useQuery({ query: BatchQuery, variables: { id }, requestPolicy: 'network-only' });
-  const [local, setLocal] = useState<Batch | null>(null);
-  const queried = query.data?.uploadBatch ?? null;
-  const known = newest(queried, local);
-  const terminal = known ? TERMINAL[known.status] : false;
+  const [query, refetch] = useQuery({ query: BatchQuery, variables: { id }, requestPolicy: 'cache-and-network' });
+  const batch = query.data?.uploadBatch ?? null;
+  const status = batch?.status ?? null;
 
-  const [updates] = useSubscription(
-    { query: BatchUpdatedSubscription, variables: { id }, pause: !queried || terminal },
-    (_previous: Batch | undefined, event) => event.uploadBatchUpdated,
-  );
-  const batch = newest(queried, local, updates.data);
-  const validating = batch?.status === 'AWAITING_UPLOAD' || batch?.status === 'VALIDATING';
-
+  // Writes into the cache; the query above re-renders with each event.
+  useSubscription({ query: BatchUpdatedSubscription, variables: { id }, pause: status === null || TERMINAL[status] });
   const [problems] = useSubscription(
-    { query: ProblemRowsSubscription, variables: { id }, pause: !queried || !validating },
-    (previous: BatchRow[] | undefined, event) => mergeRows(previous, event.uploadBatchProblemRows),
+    { query: ProblemRowsSubscription, variables: { id }, pause: status === null || !STREAMS_PROBLEMS[status] },
+    (previous: BatchRow[] | undefined, event) => addProblemRows(previous, event.uploadBatchProblemRows),
   );
-
-  const [cancelState, cancel] = useMutation(CancelUploadBatchMutation);
-  const onConfirmed = useCallback((b: Batch) => setLocal(b), []);
   const problemRows = useMemo(() => problems.data ?? [], [problems.data]);
+  const [cancelState, cancel] = useMutation(CancelUploadBatchMutation);
+
+  // After an upload the batch's status takes the focus: it is what the person waits for.
+  const statusRef = useRef<HTMLSpanElement>(null);
+  const loaded = batch !== null;
+  useEffect(() => {
+    if (!loaded || !takeFocusAfterUpload(id)) return;
+    // After the layout's own focus move to the heading (it runs after this page's effects).
+    const frame = window.requestAnimationFrame(() => statusRef.current?.focus());
+    return () => window.cancelAnimationFrame(frame);
+  }, [loaded, id]);
 
   if (isFeatureMissing(query.error)) {
     return (
@@ -98,9 +91,14 @@ export function BatchPage({ id }: { id: string }) {
     );
   }
 
+  const view = VIEW_OF_STATUS[batch.status];
   const cancellable = isAdmin && CANCELABLE[batch.status];
   const reviewable = REVIEWABLE[batch.status];
-  const applied = APPLY_STARTED[batch.status];
+  const nothingToApply = view.confirm && hasNothingToApply(batch);
+  const onCancel = async () => {
+    if (!window.confirm(t('batch.cancelConfirm'))) return;
+    await cancel({ id: batch.id });
+  };
 
   return (
     <>
@@ -108,8 +106,11 @@ export function BatchPage({ id }: { id: string }) {
         title={batch.filename || t('batch.title')}
         description={
           <>
-            <StatusBadge status={batch.status} /> <span className="mono">{batch.id}</span> ·{' '}
-            {t('batch.created', { at: dateTime(batch.createdAt) })}
+            <span id={BATCH_STATUS_ID} ref={statusRef} tabIndex={-1} className="batch-status" role="status">
+              <span className="visually-hidden">{t('batch.statusLabel')} </span>
+              {nothingToApply ? <span className="badge badge-neutral">{t('batch.nothing.badge')}</span> : <StatusBadge status={batch.status} />}
+            </span>{' '}
+            <span className="mono">{batch.id}</span> · {t('batch.created', { at: dateTime(batch.createdAt) })}
             {EXPIRES[batch.status] ? ` · ${t('batch.expires', { at: dateTime(batch.expiresAt) })}` : null}
           </>
         }
@@ -119,16 +120,7 @@ export function BatchPage({ id }: { id: string }) {
               {t('batch.backToList')}
             </Link>
             {cancellable ? (
-              <button
-                type="button"
-                className="button"
-                disabled={cancelState.fetching}
-                onClick={async () => {
-                  if (!window.confirm(t('batch.cancelConfirm'))) return;
-                  const result = await cancel({ id: batch.id });
-                  if (result.data) setLocal(result.data.cancelUploadBatch);
-                }}
-              >
+              <button type="button" className="button" disabled={cancelState.fetching} onClick={onCancel}>
                 {t('batch.cancel')}
               </button>
             ) : null}
@@ -138,32 +130,29 @@ export function BatchPage({ id }: { id: string }) {
       {cancelState.error ? <ErrorState error={cancelState.error} /> : null}
       <Stepper status={batch.status} />
 
-      {batch.status === 'AWAITING_UPLOAD' ? (
+      {view.awaitingUpload ? (
         <Notice title={t('batch.awaiting.title')}>
           <p>{t('batch.awaiting.body')}</p>
           <Link to="/batches/new">{t('batch.awaiting.restart')}</Link>
         </Notice>
       ) : null}
-      {batch.status === 'VALIDATING' ? <ValidationProgress batch={batch} problemRows={problemRows} /> : null}
-      {batch.status === 'REJECTED' && batch.fileError ? <FileErrorPanel error={batch.fileError} /> : null}
-      {batch.status === 'REJECTED' && !batch.fileError ? <Notice tone="danger" title={t('fileError.title')} /> : null}
-      {batch.status === 'CANCELED' ? <Notice title={t('batch.canceled')} /> : null}
-      {batch.status === 'EXPIRED' ? <Notice title={t('batch.expired')} /> : null}
-      {batch.status === 'FAILED' ? (
+      {view.validating ? <ValidationProgress batch={batch} problemRows={problemRows} /> : null}
+      {view.rejected ? batch.fileError ? <FileErrorPanel error={batch.fileError} /> : <Notice tone="danger" title={t('fileError.title')} /> : null}
+      {view.endedNotice ? <Notice title={t(view.endedNotice)} /> : null}
+      {view.failed ? (
         <Notice tone="danger" title={t('batch.failed')}>
           <p>{batch.failureMessage || batch.fileError?.message || t('batch.failedHint')}</p>
         </Notice>
       ) : null}
 
-      {batch.status === 'APPLYING' ? <ApplyProgress batch={batch} /> : null}
-      {batch.status === 'COMPLETED' ? <Completion batch={batch} /> : null}
-      {batch.status === 'AWAITING_APPROVAL' || batch.status === 'DECLINED' ? <ApprovalPanel batch={batch} onChanged={onConfirmed} /> : null}
-      {batch.status === 'COMPLETED' || batch.status === 'ROLLING_BACK' || batch.status === 'ROLLED_BACK' ? (
-        <RollbackSection batch={batch} onStarted={onConfirmed} />
-      ) : null}
+      {view.applying ? <ApplyProgress batch={batch} /> : null}
+      {view.completed ? <Completion batch={batch} /> : null}
+      {view.approval ? <ApprovalPanel batch={batch} /> : null}
+      {view.rollback ? <RollbackSection batch={batch} /> : null}
+      {nothingToApply ? <NothingToApply batch={batch} canCancel={cancellable} canceling={cancelState.fetching} onCancel={onCancel} /> : null}
       {reviewable ? <SummaryCards batch={batch} /> : null}
-      {batch.status === 'VALIDATED' ? <Confirm batch={batch} onConfirmed={onConfirmed} /> : null}
-      {reviewable ? <RowsExplorer batch={batch} showApply={applied} /> : null}
+      {view.confirm && !nothingToApply ? <Confirm batch={batch} /> : null}
+      {reviewable ? <RowsExplorer batch={batch} showApply={APPLY_STARTED[batch.status]} /> : null}
       <BatchTimeline id={batch.id} status={batch.status} />
     </>
   );

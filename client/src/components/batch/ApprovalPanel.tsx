@@ -1,8 +1,10 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ApproveUploadBatchMutation, BatchHistoryQuery, DeclineUploadBatchMutation } from '../../graphql/approval-documents';
 import type { Batch } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
+import { APPROVAL_STAGE } from '../../lib/batch-status';
+import { focusBatchStatus } from '../../lib/hooks';
 import { useSession } from '../../session';
 import { Notice, Spinner } from '../ui';
 
@@ -11,17 +13,17 @@ import { Notice, Spinner } from '../ui';
  * Approve / Decline for an admin other than the requester; the requester and
  * viewers are told who may decide. A declined batch shows who declined and why.
  */
-export function ApprovalPanel({ batch, onChanged }: { batch: Batch; onChanged(batch: Batch): void }) {
+export function ApprovalPanel({ batch }: { batch: Batch }) {
   const { t, dateTime } = useI18n();
   const { isAdmin, viewer } = useSession();
   const [history, refetch] = useQuery({ query: BatchHistoryQuery, variables: { id: batch.id }, requestPolicy: 'network-only' });
   // biome-ignore lint/correctness/useExhaustiveDependencies: the history grows when the status changes
   useEffect(() => refetch({ requestPolicy: 'network-only' }), [batch.status]);
   const entries = history.data?.uploadBatch?.history ?? [];
-  const asked = [...entries].reverse().find((h) => h.status === 'AWAITING_APPROVAL');
-  const declined = [...entries].reverse().find((h) => h.status === 'DECLINED');
+  const asked = [...entries].reverse().find((h) => APPROVAL_STAGE[h.status] === 'asked');
+  const declined = [...entries].reverse().find((h) => APPROVAL_STAGE[h.status] === 'declined');
 
-  if (batch.status === 'DECLINED') {
+  if (APPROVAL_STAGE[batch.status] === 'declined') {
     return (
       <Notice title={t('approval.declinedTitle')}>
         {declined ? <p>{t('approval.declinedBy', { by: declined.by ?? '—', at: dateTime(declined.at) })}</p> : null}
@@ -51,18 +53,20 @@ export function ApprovalPanel({ batch, onChanged }: { batch: Batch; onChanged(ba
       ) : !canDecide ? (
         <p className="muted">{t('approval.explainViewer')}</p>
       ) : (
-        <Decide batch={batch} onChanged={onChanged} />
+        <Decide batch={batch} />
       )}
     </section>
   );
 }
 
-function Decide({ batch, onChanged }: { batch: Batch; onChanged(batch: Batch): void }) {
+/** Approve or decline. Either answer updates the cached batch: the page moves on by itself. */
+function Decide({ batch }: { batch: Batch }) {
   const { t } = useI18n();
   const reasonId = useId();
   const hintId = useId();
   const [reason, setReason] = useState('');
   const [missingReason, setMissingReason] = useState(false);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
   const [approveState, approve] = useMutation(ApproveUploadBatchMutation);
   const [declineState, decline] = useMutation(DeclineUploadBatchMutation);
   const busy = approveState.fetching || declineState.fetching;
@@ -79,7 +83,7 @@ function Decide({ batch, onChanged }: { batch: Batch; onChanged(batch: Batch): v
           onClick={async () => {
             if (!window.confirm(t('approval.approveConfirm'))) return;
             const result = await approve({ id: batch.id });
-            if (result.data) onChanged(result.data.approveUploadBatch);
+            if (result.data) focusBatchStatus();
           }}
         >
           {approveState.fetching ? <Spinner label={t('approval.approving')} /> : t('approval.approve')}
@@ -91,14 +95,17 @@ function Decide({ batch, onChanged }: { batch: Batch; onChanged(batch: Batch): v
           event.preventDefault();
           if (reason.trim() === '') {
             setMissingReason(true);
+            // The keyboard lands where the missing reason goes.
+            reasonRef.current?.focus();
             return;
           }
           const result = await decline({ id: batch.id, reason });
-          if (result.data) onChanged(result.data.declineUploadBatch);
+          if (result.data) focusBatchStatus();
         }}
       >
         <label htmlFor={reasonId}>{t('approval.declineLabel')}</label>
         <textarea
+          ref={reasonRef}
           id={reasonId}
           rows={2}
           maxLength={1000}

@@ -3,17 +3,19 @@ import { useMutation, useQuery } from 'urql';
 import { type Batch, ConfirmUploadBatchMutation, WebhookCountQuery } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
 import { isFeatureMissing } from '../../lib/graphql-client';
+import { useReturnFocus } from '../../lib/hooks';
 import { useSession } from '../../session';
-import { Spinner } from '../ui';
+import { Notice, Spinner } from '../ui';
 
 /**
  * Step 5: states exactly what confirming does, then confirms. Admins only; viewers see the
  * button disabled with the reason.
  */
-export function ConfirmSection({ batch, onConfirmed }: { batch: Batch; onConfirmed(batch: Batch): void }) {
+export function ConfirmSection({ batch }: { batch: Batch }) {
   const { t, tn, number } = useI18n();
   const { isAdmin, viewer } = useSession();
   const [open, setOpen] = useState(false);
+  const { trigger, returnFocus } = useReturnFocus<HTMLButtonElement>();
   const reasonId = useId();
   const s = batch.summary;
   const changes = s.additions + s.replacements;
@@ -29,6 +31,7 @@ export function ConfirmSection({ batch, onConfirmed }: { batch: Batch; onConfirm
       </p>
       <div className="actions">
         <button
+          ref={trigger}
           type="button"
           className="button button-primary"
           disabled={reason !== null}
@@ -43,12 +46,20 @@ export function ConfirmSection({ batch, onConfirmed }: { batch: Batch; onConfirm
           </p>
         ) : null}
       </div>
-      {open ? <ConfirmDialog batch={batch} onClose={() => setOpen(false)} onConfirmed={onConfirmed} /> : null}
+      {open ? (
+        <ConfirmDialog
+          batch={batch}
+          onClose={() => {
+            setOpen(false);
+            returnFocus();
+          }}
+        />
+      ) : null}
     </section>
   );
 }
 
-function ConfirmDialog({ batch, onClose, onConfirmed }: { batch: Batch; onClose(): void; onConfirmed(batch: Batch): void }) {
+function ConfirmDialog({ batch, onClose }: { batch: Batch; onClose(): void }) {
   const { t, tn, number } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -65,11 +76,9 @@ function ConfirmDialog({ batch, onClose, onConfirmed }: { batch: Batch; onClose(
   }, []);
 
   const submit = async () => {
+    // The answer updates the cached batch (lib/graphql-cache.ts): the page moves on by itself.
     const result = await confirm({ id: batch.id });
-    if (result.data) {
-      onConfirmed(result.data.confirmUploadBatch);
-      onClose();
-    }
+    if (result.data) onClose();
   };
 
   return (
@@ -123,5 +132,42 @@ function ConfirmDialog({ batch, onClose, onConfirmed }: { batch: Batch; onClose(
         </button>
       </div>
     </dialog>
+  );
+}
+
+/**
+ * Validation ended and no row adds or replaces an email: there is nothing to confirm. Said at
+ * once, with what to do instead: read the report (why each row is not applied) or cancel.
+ */
+export function NothingToApply({
+  batch,
+  canCancel,
+  canceling,
+  onCancel,
+}: { batch: Batch; canCancel: boolean; canceling: boolean; onCancel(): void }) {
+  const { t, tn, number, dateTime } = useI18n();
+  const s = batch.summary;
+  return (
+    <section className="section nothing-to-apply" aria-labelledby="nothing-title">
+      <Notice tone="warning">
+        <h2 id="nothing-title" className="notice-title">
+          {t('batch.nothing.title')}
+        </h2>
+        <p>{tn('batch.nothing.body', s.totalRows, { rows: number(s.totalRows) })}</p>
+        <p className="muted">{t('batch.nothing.expires', { at: dateTime(batch.expiresAt) })}</p>
+        <div className="actions">
+          {batch.errorReportUrl ? (
+            <a className="button button-primary" href={batch.errorReportUrl} download>
+              {t('batch.nothing.report')}
+            </a>
+          ) : null}
+          {canCancel ? (
+            <button type="button" className="button" disabled={canceling} onClick={onCancel}>
+              {t('batch.cancel')}
+            </button>
+          ) : null}
+        </div>
+      </Notice>
+    </section>
   );
 }

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Batch, BatchRow } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
-import { useRate } from '../../lib/hooks';
+import { VIEW_OF_STATUS } from '../../lib/batch-status';
+import { type Rate, useRate } from '../../lib/hooks';
 import { ProgressBar, StatCard } from '../ui';
 import { VirtualRows } from './RowsTable';
 
@@ -20,12 +21,35 @@ function useCoarseAnnouncement(ratio: number | null, text: (percent: number) => 
   return message;
 }
 
+/** Speed and time left, as the apply and the validation show them. */
+function RateFacts({ rate }: { rate: Rate }) {
+  const { t, number, duration } = useI18n();
+  return (
+    <>
+      <div>
+        <dt>{t('apply.rate')}</dt>
+        <dd className="progress-rate">{rate.perSecond === null ? '—' : t('apply.rateValue', { rate: number(Math.round(rate.perSecond)) })}</dd>
+      </div>
+      <div>
+        <dt>{t('apply.eta')}</dt>
+        <dd className="progress-eta">{rate.etaSeconds === null ? t('apply.etaUnknown') : t('apply.etaValue', { eta: duration(rate.etaSeconds) })}</dd>
+      </div>
+    </>
+  );
+}
+
+/**
+ * Validation under way: rows checked (the total is the upload's estimate until the end), speed and
+ * time left, the counts so far, and the first problem rows as they stream in. The problem counts
+ * come from the batch's summary (exact); the streamed list is capped, so it says how many it shows.
+ */
 export function ValidationProgress({ batch, problemRows }: { batch: Batch; problemRows: readonly BatchRow[] }) {
   const { t, number, percent } = useI18n();
   const { totalRows, processedRows } = batch.summary;
   const known = totalRows > 0;
   const ratio = known ? processedRows / totalRows : null;
   const announcement = useCoarseAnnouncement(ratio, (p) => t('validation.announce', { percent: p }));
+  const rate = useRate(processedRows, totalRows, VIEW_OF_STATUS[batch.status].validating && known);
   const s = batch.summary;
 
   return (
@@ -44,6 +68,9 @@ export function ValidationProgress({ batch, problemRows }: { batch: Batch; probl
       <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>
+      <dl className="inline-facts">
+        <RateFacts rate={rate} />
+      </dl>
       <div className="stats stats-compact">
         <StatCard label={t('summary.additions')} value={number(s.additions)} tone="add" />
         <StatCard label={t('summary.replacements')} value={number(s.replacements)} tone="replace" />
@@ -52,9 +79,9 @@ export function ValidationProgress({ batch, problemRows }: { batch: Batch; probl
         <StatCard label={t('summary.invalid')} value={number(s.invalid)} tone={s.invalid > 0 ? 'danger' : undefined} />
         <StatCard label={t('summary.warnings')} value={number(s.warnings)} tone={s.warnings > 0 ? 'warning' : undefined} />
       </div>
-      <h3>{t('validation.problems', { count: number(problemRows.length) })}</h3>
-      {problemRows.length > 0 && problemRows.length < Math.max(s.invalid, s.warnings) ? (
-        <p className="muted small">{t('validation.problemsPartial')}</p>
+      <h3 className="validation-problems">{t('validation.problemCounts', { invalid: number(s.invalid), warnings: number(s.warnings) })}</h3>
+      {problemRows.length > 0 && problemRows.length < s.invalid + s.warnings ? (
+        <p className="muted small validation-problems-shown">{t('validation.problemsShown', { shown: number(problemRows.length) })}</p>
       ) : null}
       {problemRows.length === 0 ? (
         <p className="muted">{t('validation.noProblems')}</p>
@@ -74,11 +101,11 @@ export function ValidationProgress({ batch, problemRows }: { batch: Batch; probl
 }
 
 export function ApplyProgress({ batch }: { batch: Batch }) {
-  const { t, number, percent, duration } = useI18n();
+  const { t, number, percent } = useI18n();
   const s = batch.summary;
   const total = s.additions + s.replacements;
   const done = s.applied + s.conflicts + s.failed;
-  const active = batch.status === 'APPLYING';
+  const active = VIEW_OF_STATUS[batch.status].applying;
   const rate = useRate(done, total, active);
   const ratio = total > 0 ? done / total : 1;
   const announcement = useCoarseAnnouncement(ratio, (p) => t('apply.announce', { percent: p }));
@@ -96,14 +123,7 @@ export function ApplyProgress({ batch }: { batch: Batch }) {
         {announcement}
       </p>
       <dl className="inline-facts">
-        <div>
-          <dt>{t('apply.rate')}</dt>
-          <dd>{rate.perSecond === null ? '—' : t('apply.rateValue', { rate: number(Math.round(rate.perSecond)) })}</dd>
-        </div>
-        <div>
-          <dt>{t('apply.eta')}</dt>
-          <dd>{rate.etaSeconds === null ? t('apply.etaUnknown') : t('apply.etaValue', { eta: duration(rate.etaSeconds) })}</dd>
-        </div>
+        <RateFacts rate={rate} />
         <div>
           <dt>{t('summary.applied')}</dt>
           <dd>{number(s.applied)}</dd>

@@ -3,6 +3,8 @@ import { useMutation, useQuery } from 'urql';
 import { RollbackPreviewQuery, RollbackUploadBatchMutation } from '../../graphql/approval-documents';
 import { type Batch, WebhookCountQuery } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
+import { ROLLBACK_STAGE } from '../../lib/batch-status';
+import { useReturnFocus } from '../../lib/hooks';
 import { useSession } from '../../session';
 import { Notice, ProgressBar, Spinner } from '../ui';
 
@@ -11,14 +13,16 @@ import { Notice, ProgressBar, Spinner } from '../ui';
  * the window is open) with the preview; live progress while ROLLING_BACK; the
  * outcome once ROLLED_BACK.
  */
-export function RollbackSection({ batch, onStarted }: { batch: Batch; onStarted(batch: Batch): void }) {
+export function RollbackSection({ batch }: { batch: Batch }) {
   const { t, number, percent, dateTime } = useI18n();
   const { isAdmin } = useSession();
   const [open, setOpen] = useState(false);
-  const [preview] = useQuery({ query: RollbackPreviewQuery, variables: { id: batch.id }, requestPolicy: 'network-only', pause: batch.status !== 'COMPLETED' });
+  const { trigger, returnFocus } = useReturnFocus<HTMLButtonElement>();
+  const stage = ROLLBACK_STAGE[batch.status];
+  const [preview] = useQuery({ query: RollbackPreviewQuery, variables: { id: batch.id }, requestPolicy: 'network-only', pause: stage !== 'offered' });
   const s = batch.summary;
 
-  if (batch.status === 'ROLLING_BACK') {
+  if (stage === 'running') {
     const done = s.rolledBack + s.rollbackConflicts;
     const ratio = s.applied > 0 ? done / s.applied : 0;
     return (
@@ -33,7 +37,7 @@ export function RollbackSection({ batch, onStarted }: { batch: Batch; onStarted(
       </section>
     );
   }
-  if (batch.status === 'ROLLED_BACK') {
+  if (stage === 'done') {
     return (
       <Notice tone="success" title={t('rollback.doneTitle')}>
         <p>{t('rollback.done', { restored: number(s.rolledBack), conflicts: number(s.rollbackConflicts) })}</p>
@@ -41,7 +45,7 @@ export function RollbackSection({ batch, onStarted }: { batch: Batch; onStarted(
     );
   }
   const p = preview.data?.uploadBatch?.rollbackPreview;
-  if (batch.status !== 'COMPLETED' || !p) return null;
+  if (stage !== 'offered' || !p) return null;
   const until = dateTime(p.availableUntil);
   if (!isAdmin) return <p className="muted section">{t('rollback.viewerNote', { until })}</p>;
   return (
@@ -49,12 +53,20 @@ export function RollbackSection({ batch, onStarted }: { batch: Batch; onStarted(
       <h2 id="rollback-title">{t('rollback.title')}</h2>
       <p>{t('rollback.lead', { until })}</p>
       <div className="actions">
-        <button type="button" className="button" onClick={() => setOpen(true)}>
+        <button ref={trigger} type="button" className="button" onClick={() => setOpen(true)}>
           {t('rollback.open')}
         </button>
       </div>
       {open ? (
-        <RollbackDialog batch={batch} restorable={p.restorable} conflicts={p.conflicts} onClose={() => setOpen(false)} onStarted={onStarted} />
+        <RollbackDialog
+          batch={batch}
+          restorable={p.restorable}
+          conflicts={p.conflicts}
+          onClose={() => {
+            setOpen(false);
+            returnFocus();
+          }}
+        />
       ) : null}
     </section>
   );
@@ -65,8 +77,7 @@ function RollbackDialog({
   restorable,
   conflicts,
   onClose,
-  onStarted,
-}: { batch: Batch; restorable: number; conflicts: number; onClose(): void; onStarted(batch: Batch): void }) {
+}: { batch: Batch; restorable: number; conflicts: number; onClose(): void }) {
   const { t, tn, number } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -128,11 +139,9 @@ function RollbackDialog({
           disabled={fetching}
           aria-busy={fetching}
           onClick={async () => {
+            // The answer updates the cached batch: the page shows the rollback's progress by itself.
             const result = await rollback({ id: batch.id });
-            if (result.data) {
-              onStarted(result.data.rollbackUploadBatch);
-              onClose();
-            }
+            if (result.data) onClose();
           }}
         >
           {fetching ? <Spinner label={t('rollback.submitting')} /> : t('rollback.submit', { count: number(restorable) })}

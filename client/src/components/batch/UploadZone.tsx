@@ -2,6 +2,7 @@ import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import { useMutation } from 'urql';
 import { CancelUploadBatchMutation, CreateUploadBatchMutation } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
+import { focusStatusAfterUpload } from '../../lib/hooks';
 import { navigate } from '../../lib/router';
 import { type UploadHandle, uploadFile } from '../../lib/upload';
 import { useSession } from '../../session';
@@ -58,6 +59,7 @@ export function UploadZone() {
       upload.current = null;
       // 202: validating. 413 (too large) and 409 (already uploaded): the batch page explains.
       if ((status >= 200 && status < 300) || status === 413 || status === 409) {
+        focusStatusAfterUpload(batchId);
         navigate(`/batches/${encodeURIComponent(batchId)}`);
         return;
       }

@@ -6,13 +6,13 @@ import { issueBit } from './batch-row.codes.js';
 import { UploadBatchStatus } from './lifecycle/batch-status.js';
 import { rowFromRecord } from './batch.mapper.js';
 import { findBatch, publishBatch } from './batch.service.js';
+import { holdBatch } from './store/batch.store.js';
 import type { BatchRowType } from './batch.types.js';
 import { DomainCheck } from './pipeline/domain-check.js';
 import { duplicateIssue, emailDomainUnresolvableIssue, type RowIssue } from './pipeline/issues.js';
 import { classifyPrepared, normalizeEmail, type PreparedRow, parseAccountId } from './pipeline/rules.js';
 import { trimCell } from './pipeline/text.js';
 import {
-  holdValidatedBatch,
   moveCounters,
   type RowWrite,
   readRow,
@@ -101,7 +101,7 @@ export async function editBatchRow(
   }
 
   const edited = await db.transaction(async (tx) => {
-    if (!(await holdValidatedBatch(tx, batchId, principal.platformId))) {
+    if (!(await holdBatch(tx, batchId, UploadBatchStatus.VALIDATED, { platformId: principal.platformId }))) {
       const now = await findBatch(db, principal.platformId, batchId);
       throw conflict(`This batch is ${now?.status ?? 'gone'}: rows can only be changed while the batch is VALIDATED.`);
     }

@@ -8,7 +8,7 @@ import { nudgeWebhooks } from '../../webhooks/webhook.topics.js';
 import { publishBatch } from '../batch.service.js';
 import type { RowApplyStatus } from '../batch-row.codes.js';
 import { UploadBatchStatus } from '../lifecycle/batch-status.js';
-import { addApplyCounts, claimForChunk, transition } from '../store/batch.store.js';
+import { addApplyCounts, holdBatch, transition } from '../store/batch.store.js';
 
 export interface ApplyPayload {
   batchId: string;
@@ -44,7 +44,7 @@ const RACE_RETRIES = 5;
  */
 export async function applyChunk(tx: SqlTx, platformId: string, batchId: string, after: number, limit: number): Promise<number | null> {
   const now = new Date();
-  if (!(await claimForChunk(tx, batchId, UploadBatchStatus.APPLYING, now))) return null;
+  if (!(await holdBatch(tx, batchId, UploadBatchStatus.APPLYING, { now }))) return null;
   const [range] = await tx.query<{ n: number | string; lo: number | null; hi: number | null }>(
     `select count(*) as n, min(row_number) as lo, max(row_number) as hi from (
        select row_number from batch_row where batch_id = $1 and row_number > $2 and apply_status = ${sql('PENDING')}

@@ -8,7 +8,7 @@ import { nudgeWebhooks } from '../../webhooks/webhook.topics.js';
 import { publishBatch } from '../batch.service.js';
 import type { RowApplyStatus } from '../batch-row.codes.js';
 import { UploadBatchStatus } from '../lifecycle/batch-status.js';
-import { addRollbackCounts, batchesIn, claimForChunk, transition } from '../store/batch.store.js';
+import { addRollbackCounts, batchesIn, holdBatch, transition } from '../store/batch.store.js';
 
 export const ROLLBACK_JOB = 'batch.rollback';
 const ROLLBACK_RETRY_MS = 2_000;
@@ -50,7 +50,7 @@ const stillAsApplied = (a: string, r: string) =>
  */
 export async function rollbackChunk(tx: SqlTx, platformId: string, batchId: string, after: number, limit: number): Promise<number | null> {
   const now = new Date();
-  if (!(await claimForChunk(tx, batchId, UploadBatchStatus.ROLLING_BACK, now))) return null;
+  if (!(await holdBatch(tx, batchId, UploadBatchStatus.ROLLING_BACK, { now }))) return null;
   const [range] = await tx.query<{ n: number | string; lo: number | null; hi: number | null }>(
     `select count(*) as n, min(row_number) as lo, max(row_number) as hi from (
        select row_number from batch_row where batch_id = $1 and row_number > $2 and apply_status = ${sql('APPLIED')}

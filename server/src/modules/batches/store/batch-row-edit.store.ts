@@ -1,28 +1,13 @@
 import type { SqlTx } from '../../../db/sql.js';
-import { UploadBatchStatus } from '../lifecycle/batch-status.js';
 import type { RowHistogram } from '../batch-row-filter.js';
 import { BATCH_ROW_COLUMNS, type BatchRowRecord } from '../batch.mapper.js';
 import { countersOf, recountBatch } from '../validation/recount.js';
 
 /**
- * The SQL writes of editBatchRow, in the caller's transaction: the batch held VALIDATED for the
- * transaction, the re-evaluated rows, and the counters and histogram moved by the rows' old and
+ * The SQL writes of editBatchRow, in the caller's transaction (the batch is held VALIDATED first by
+ * batch.store#holdBatch): the re-evaluated rows, and the counters and histogram moved by the rows' old and
  * new (change, issue_mask).
  */
-
-/**
- * Holds the batch for this transaction if it is VALIDATED (PostgreSQL: the row lock, so a confirm
- * or an expiry waits for the edit; SQLite: writers are serialised anyway). False otherwise.
- */
-export async function holdValidatedBatch(tx: SqlTx, batchId: string, platformId: string): Promise<boolean> {
-  const changed = await tx.execute('update upload_batch set updated_at = $1 where id = $2 and platform_id = $3 and status = $4', [
-    new Date(),
-    batchId,
-    platformId,
-    UploadBatchStatus.VALIDATED,
-  ]);
-  return changed === 1;
-}
 
 export async function readRow(tx: SqlTx, batchId: string, rowNumber: number): Promise<StoredRow | undefined> {
   const [r] = await tx.query<StoredRow>(`select ${BATCH_ROW_COLUMNS}, issue_mask from batch_row where batch_id = $1 and row_number = $2`, [

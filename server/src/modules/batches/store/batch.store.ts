@@ -114,12 +114,29 @@ export async function recordUpload(db: Executor, batchId: string, bytes: number,
 }
 
 /**
- * Marks a batch as touched by a job chunk if it is still `status`, and takes its
- * row lock (PostgreSQL) so chunks of one batch run one after the other. False
- * when the batch moved on (canceled, failed): the job stops without writing.
+ * Holds the batch for the caller's transaction if it is still `status`: marks it touched and takes
+ * its row lock (PostgreSQL; SQLite serialises writers anyway), so job chunks of one batch run one
+ * after the other and a confirm or an expiry waits for a row edit. With `platformId` it also checks
+ * the tenant (a user action; jobs act on a batch id they were given). False when the batch moved
+ * on (canceled, failed, confirmed) or is another platform's: the caller writes nothing.
  */
-export async function claimForChunk(tx: SqlTx, batchId: string, status: BatchStatus, now = new Date()): Promise<boolean> {
-  return (await tx.execute('update upload_batch set updated_at = $1 where id = $2 and status = $3', [now, batchId, status])) === 1;
+export async function holdBatch(
+  tx: SqlTx,
+  batchId: string,
+  status: BatchStatus,
+  options: { now?: Date; platformId?: string } = {},
+): Promise<boolean> {
+  const now = options.now ?? new Date();
+  const changed =
+    options.platformId === undefined
+      ? await tx.execute('update upload_batch set updated_at = $1 where id = $2 and status = $3', [now, batchId, status])
+      : await tx.execute('update upload_batch set updated_at = $1 where id = $2 and status = $3 and platform_id = $4', [
+          now,
+          batchId,
+          status,
+          options.platformId,
+        ]);
+  return changed === 1;
 }
 
 /** Zeroes the counters a validation run fills (a retried run starts over). */

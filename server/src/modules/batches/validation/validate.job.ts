@@ -7,7 +7,7 @@ import type { BatchRowType } from '../batch.types.js';
 import { rowFromRecord } from '../batch.mapper.js';
 import { initialApplyStatus } from '../batch-row.codes.js';
 import { UploadBatchStatus } from '../lifecycle/batch-status.js';
-import { claimForChunk, deleteRows, resetValidationCounters, transition } from '../store/batch.store.js';
+import { holdBatch, deleteRows, resetValidationCounters, transition } from '../store/batch.store.js';
 import { emptyFileRejection, FileRejection } from '../pipeline/errors.js';
 import { type ClassifiedChunkRow, classifyChunk } from './classify-chunk.js';
 import { DomainCheck } from '../pipeline/domain-check.js';
@@ -38,7 +38,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
   // A job runs again after its worker died (BullMQ stalled-job retry): start from a clean batch.
   // Only a VALIDATING batch is validated; anything else (failed, canceled, a finished retry) is left alone.
   const reset = await db.transaction(async (tx) => {
-    if (!(await claimForChunk(tx, batchId, UploadBatchStatus.VALIDATING))) return false;
+    if (!(await holdBatch(tx, batchId, UploadBatchStatus.VALIDATING))) return false;
     await deleteRows(tx, batchId);
     await resetValidationCounters(tx, batchId);
     return true;
@@ -74,7 +74,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
       const classified = await db.transaction(
         async (tx) => {
           // Canceled (or failed) meanwhile: stop here, writing nothing more.
-          if (!(await claimForChunk(tx, batchId, UploadBatchStatus.VALIDATING))) throw new BatchMovedOn();
+          if (!(await holdBatch(tx, batchId, UploadBatchStatus.VALIDATING))) throw new BatchMovedOn();
           const out = await classifyChunk(tx, platformId, packed);
           await persistChunk(tx, batchId, out);
           return out;
@@ -108,7 +108,7 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
       log.info({ lookups: dns.lookups, unresolvable: unresolvable.length, marked: marked.marked }, 'email domains checked');
     }
     const validated = await db.transaction(async (tx) => {
-      if (!(await claimForChunk(tx, batchId, UploadBatchStatus.VALIDATING))) return false;
+      if (!(await holdBatch(tx, batchId, UploadBatchStatus.VALIDATING))) return false;
       await recountBatch(tx, batchId);
       const now = new Date();
       return (await transition(tx, batchId, 'validate', { now, set: { validated_at: now } })) !== null;
