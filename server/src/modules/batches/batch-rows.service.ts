@@ -1,6 +1,8 @@
 import type { SqlDatabase, SqlValue } from '../../db/sql.js';
+import { badInput } from '../../graphql/errors.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
-import { batchRowFilterSql, countFromHistogram } from './batch-row-filter.js';
+import { type BatchRowSort, batchRowFilterSql, CHANGE_RANK_SQL, countFromHistogram, MAX_ROW_SEARCH_CHARS } from './batch-row-filter.js';
+import { ROW_CHANGES, type RowChange } from './batch-row.codes.js';
 import { BATCH_ROW_COLUMNS, type BatchRowRecord, rowFromRecord } from './batch.mapper.js';
 import { UploadBatchStatus } from './lifecycle/batch-status.js';
 import type { BatchRowFilter, BatchRowType, UploadBatchType } from './batch.types.js';
@@ -14,6 +16,7 @@ import type { BatchRowFilter, BatchRowType, UploadBatchType } from './batch.type
  * combined with another that keeps only some of the rows to apply.
  */
 export function countFromSummary(batch: UploadBatchType, filter: BatchRowFilter | null | undefined): number | null {
+  if (filter?.search?.trim()) return null;
   if (batch.status === UploadBatchStatus.VALIDATING || batch.status === UploadBatchStatus.EXPIRED) return null;
   const s = batch.summary;
   const kinds = [filter?.changes?.length, filter?.issueCodes?.length, filter?.applyStatuses?.length].filter(Boolean).length;
@@ -56,27 +59,144 @@ export function countFromSummary(batch: UploadBatchType, filter: BatchRowFilter 
   return codes.length === 1 && batch.issueCounts ? (batch.issueCounts[codes[0]] ?? 0) : null;
 }
 
-/** Rows of a batch in rowNumber order, keyset-paginated, with the filtered total. */
+/** Refuses a search the database should not be asked (an over-long LIKE pattern). */
+function checkSearch(filter: BatchRowFilter | null | undefined): void {
+  const search = filter?.search?.trim();
+  if (search && search.length > MAX_ROW_SEARCH_CHARS) {
+    throw badInput(`The search is ${search.length} characters long; at most ${MAX_ROW_SEARCH_CHARS} are allowed.`, {
+      argument: 'filter.search',
+      maxLength: MAX_ROW_SEARCH_CHARS,
+    });
+  }
+}
+
+/** The most rows a page may skip: past any batch (MAX_UPLOAD_ROWS), so a typo cannot ask for a day's scan. */
+const MAX_OFFSET = 10_000_000;
+
+const rankOf = (change: string) => ROW_CHANGES.indexOf(change as RowChange);
+
+/** How a sort orders rows, pages them from a cursor, and names a row in a cursor. */
+interface SortPlan {
+  orderBy: string;
+  /** Condition "comes after the row of this cursor", its values pushed onto params. */
+  after(cursor: string, params: SqlValue[]): string;
+  key(row: BatchRowType): string | number;
+}
+
+function sortPlan(sort: BatchRowSort): SortPlan {
+  const desc = sort.endsWith('_DESC');
+  const dir = desc ? 'desc' : 'asc';
+  const gt = desc ? '<' : '>';
+  if (sort === 'ROW_NUMBER' || sort === 'ROW_NUMBER_DESC') {
+    return {
+      orderBy: `row_number ${dir}`,
+      after(cursor, params) {
+        // As before sorting existed: a number cursor's key, anything else from the start.
+        const n = Number(decodeCursor(cursor));
+        params.push(Number.isFinite(n) ? n : 0);
+        return `row_number ${gt} $${params.length}`;
+      },
+      key: (r) => r.rowNumber,
+    };
+  }
+  return {
+    orderBy: `${CHANGE_RANK_SQL} ${dir}, row_number ${dir}`,
+    after(cursor, params) {
+      const m = /^([0-9])\|([0-9]{1,15})$/.exec(decodeCursor(cursor));
+      if (!m) throw badInput('This cursor belongs to another sort: pass the sort it was issued with.', { argument: 'after' });
+      params.push(Number(m[1]), Number(m[2]));
+      const r = `$${params.length - 1}`;
+      const n = `$${params.length}`;
+      return `(${CHANGE_RANK_SQL} ${gt} ${r} or (${CHANGE_RANK_SQL} = ${r} and row_number ${gt} ${n}))`;
+    },
+    key: (r) => `${rankOf(r.change)}|${r.rowNumber}`,
+  };
+}
+
+/**
+ * Rows of a batch, filtered and sorted, keyset-paginated from `after` and/or
+ * starting `offset` rows in (the review's scrollbar maps a position to a page),
+ * with the filtered total.
+ */
 export async function listBatchRows(
   db: SqlDatabase,
   batch: UploadBatchType,
-  args: { first: number; after?: string | null; filter?: BatchRowFilter | null },
+  args: { first: number; after?: string | null; offset?: number | null; filter?: BatchRowFilter | null; sort?: BatchRowSort | null },
 ): Promise<Connection<BatchRowType>> {
-  const batchId = batch.id;
-  const params: SqlValue[] = [batchId];
+  checkSearch(args.filter);
+  const offset = args.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
+    throw badInput(`offset must be a whole number from 0 to ${MAX_OFFSET}.`, { argument: 'offset' });
+  }
+  const plan = sortPlan(args.sort ?? 'ROW_NUMBER');
+  const params: SqlValue[] = [batch.id];
   const where = ['batch_id = $1', ...batchRowFilterSql(args.filter, params)];
   const n =
     countFromSummary(batch, args.filter) ??
     (await db.query<{ n: number | string }>(`select count(*) as n from batch_row where ${where.join(' and ')}`, params))[0].n;
-  const after = args.after ? Number(decodeCursor(args.after)) : 0;
-  params.push(Number.isFinite(after) ? after : 0);
-  where.push(`row_number > $${params.length}`);
+  if (args.after) where.push(plan.after(args.after, params));
   params.push(args.first + 1);
+  const limit = `$${params.length}`;
+  params.push(offset);
   const rows = await db.query<BatchRowRecord>(
-    `select ${BATCH_ROW_COLUMNS} from batch_row where ${where.join(' and ')} order by row_number limit $${params.length}`,
+    `select ${BATCH_ROW_COLUMNS} from batch_row where ${where.join(' and ')} order by ${plan.orderBy} limit ${limit} offset $${params.length}`,
     params,
   );
-  return toConnection(rows.map(rowFromRecord), args.first, (r) => r.rowNumber, Number(n));
+  return toConnection(rows.map(rowFromRecord), args.first, plan.key, Number(n));
+}
+
+/**
+ * How many rows of the filtered, sorted set come before row `rowNumber`: its
+ * position, or where it would be when the filter leaves it out. Null when the
+ * batch has no such row. The review scrolls there to jump to a row.
+ */
+export async function rowsBefore(
+  db: SqlDatabase,
+  batchId: string,
+  rowNumber: number,
+  filter: BatchRowFilter | null | undefined,
+  sort: BatchRowSort | null | undefined,
+): Promise<number | null> {
+  checkSearch(filter);
+  const [target] = await db.query<{ change: string }>('select change from batch_row where batch_id = $1 and row_number = $2', [
+    batchId,
+    rowNumber,
+  ]);
+  if (!target) return null;
+  const s = sort ?? 'ROW_NUMBER';
+  const lt = s.endsWith('_DESC') ? '>' : '<';
+  const params: SqlValue[] = [batchId];
+  const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
+  params.push(rowNumber);
+  const n = `$${params.length}`;
+  if (s === 'ROW_NUMBER' || s === 'ROW_NUMBER_DESC') {
+    where.push(`row_number ${lt} ${n}`);
+  } else {
+    params.push(rankOf(target.change));
+    const r = `$${params.length}`;
+    where.push(`(${CHANGE_RANK_SQL} ${lt} ${r} or (${CHANGE_RANK_SQL} = ${r} and row_number ${lt} ${n}))`);
+  }
+  const [{ c }] = await db.query<{ c: number | string }>(`select count(*) as c from batch_row where ${where.join(' and ')}`, params);
+  return Number(c);
+}
+
+/** One row of a batch by its row number; null when there is none. */
+export async function findBatchRow(db: SqlDatabase, batchId: string, rowNumber: number): Promise<BatchRowType | null> {
+  const [row] = await db.query<BatchRowRecord>(`select ${BATCH_ROW_COLUMNS} from batch_row where batch_id = $1 and row_number = $2`, [
+    batchId,
+    rowNumber,
+  ]);
+  return row ? rowFromRecord(row) : null;
+}
+
+/** The email of a platform's account as it is now (after an apply: what the apply left, or what changed it since). */
+export async function accountEmailNow(db: SqlDatabase, platformId: string, accountId: string | null): Promise<string | null> {
+  if (!accountId) return null;
+  const [a] = await db.query<{ email: string | null }>('select email from connected_account where platform_id = $1 and id = $2', [
+    platformId,
+    accountId,
+  ]);
+  return a?.email ?? null;
 }
 
 /** The first `limit` rows with an error or a warning, in rowNumber order. */
