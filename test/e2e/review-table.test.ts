@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { HEADER, uploadAndValidate, waitForStatus } from '../support/flow.js';
+import { createBatch, getBatch, HEADER, putFile, uploadAndValidate, waitForStatus } from '../support/flow.js';
+import { until } from '../support/poll.js';
 import { gqlData } from '../support/graphql.js';
 import { ConsoleWatch, focused, launchBrowser, newContext, SKIP_BROWSER_TESTS, shot, signInWithForm, tabTo } from './support/browser.js';
 import { type BuiltClient, builtClient } from './support/client-build.js';
@@ -237,9 +238,22 @@ describe.skipIf(SKIP_BROWSER_TESTS || process.env.TEST_DB !== 'sqlite')('dashboa
     ]);
     const parts = [HEADER];
     for (const [i, r] of ids.entries()) parts.push(`${r.id},,,,bulk.${i}@half.example,✗`);
-    const batch = await uploadAndValidate(t.url, { apiKey: platform.apiKey }, Buffer.from(`${parts.join('\n')}\n`), 'half-million.csv');
-    expect(batch.status).toBe('VALIDATED');
-    batchId = batch.id;
+    const auth = { apiKey: platform.apiKey };
+    const created = await createBatch(t.url, auth, { filename: 'half-million.csv' });
+    expect((await putFile(created.uploadUrl, auth, Buffer.from(`${parts.join('\n')}\n`))).status).toBe(202);
+    // Polled every 2 s, a dropped connection retried: the machine may be busy while half a million rows validate.
+    let status = '';
+    await until(
+      async () => {
+        status = (await getBatch(t.url, auth, created.batch.id).catch(() => null))?.status ?? status;
+        return ['VALIDATED', 'REJECTED', 'FAILED'].includes(status);
+      },
+      480_000,
+      'the 500,000-row batch validated',
+      2_000,
+    );
+    expect(status).toBe('VALIDATED');
+    batchId = created.batch.id;
     console.log(`500k review e2e: seeded and validated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     context = await newContext(browser, { viewport: { width: 1440, height: 900 } });
   }, 600_000);

@@ -151,6 +151,13 @@ describe('review rows: search, sort, offset, position', () => {
       expect(p.totalCount).toBe(invalidByChangeDesc.length);
       expect(p.edges.map((e) => e.node.rowNumber)).toEqual(invalidByChangeDesc.slice(offset, offset + 4).map((r) => r.rowNumber));
     }
+    // Unfiltered: the offset is a row number (every row stored), both ways, past the end empty.
+    const asc = await walk({});
+    expect((await page({ first: 4, offset: 10 })).edges.map((e) => e.node.rowNumber)).toEqual(asc.slice(10, 14).map((r) => r.rowNumber));
+    expect((await page({ first: 4, offset: 10, sort: 'ROW_NUMBER_DESC' })).edges.map((e) => e.node.rowNumber)).toEqual(
+      [...asc].reverse().slice(10, 14).map((r) => r.rowNumber),
+    );
+    expect((await page({ first: 4, offset: asc.length })).edges).toEqual([]);
     // Going on from an offset page with its cursor.
     const mid = await page({ first: 4, offset: 10, sort: 'CHANGE' });
     const next = await page({ first: 4, after: mid.pageInfo.endCursor, sort: 'CHANGE' });

@@ -113,6 +113,92 @@ function sortPlan(sort: BatchRowSort): SortPlan {
   };
 }
 
+/** The filter with its change list narrowed to one change (null when the filter leaves that change out). */
+function withChange(filter: BatchRowFilter | null | undefined, change: RowChange): BatchRowFilter | null {
+  if (filter?.changes?.length && !filter.changes.includes(change)) return null;
+  return { ...filter, changes: [change] };
+}
+
+/** Rows kept by the filter, plus extra conditions: from the stored counters when they tell, else counted. */
+async function countRows(db: SqlDatabase, batch: UploadBatchType, filter: BatchRowFilter | null, extra: (params: SqlValue[]) => string[] = () => []) {
+  const params: SqlValue[] = [batch.id];
+  const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
+  const more = extra(params);
+  if (more.length === 0) {
+    const known = countFromSummary(batch, filter);
+    if (known !== null) return known;
+  }
+  const [{ n }] = await db.query<{ n: number | string }>(`select count(*) as n from batch_row where ${[...where, ...more].join(' and ')}`, params);
+  return Number(n);
+}
+
+/**
+ * Whether the batch's rows are exactly lo…lo+total-1 (every data row stored, none purged): then
+ * the unfiltered row-number order maps a position to a row number and back, without a walk.
+ */
+async function contiguousRows(db: SqlDatabase, batch: UploadBatchType): Promise<{ lo: number; total: number } | null> {
+  const total = countFromSummary(batch, null);
+  if (total === null || total === 0) return null;
+  const [r] = await db.query<{ lo: number | null; hi: number | null }>(
+    'select (select min(row_number) from batch_row where batch_id = $1) as lo, (select max(row_number) from batch_row where batch_id = $1) as hi',
+    [batch.id],
+  );
+  if (r?.lo === null || r?.lo === undefined || r.hi === null) return null;
+  return Number(r.hi) - Number(r.lo) + 1 === total ? { lo: Number(r.lo), total } : null;
+}
+
+const hasFilter = (f: BatchRowFilter | null | undefined) =>
+  Boolean(f?.changes?.length || f?.issueCodes?.length || f?.applyStatuses?.length || f?.search?.trim());
+
+/**
+ * A page in CHANGE order, one change after the other: within a change the rows are walked in
+ * row-number order, so no statement sorts the batch (a sort of 500,000 rows took seconds on
+ * SQLite), and whole changes before the offset are skipped by their counts.
+ */
+async function pageByChange(
+  db: SqlDatabase,
+  batch: UploadBatchType,
+  filter: BatchRowFilter | null | undefined,
+  desc: boolean,
+  after: { rank: number; row: number } | null,
+  offset: number,
+  limit: number,
+): Promise<BatchRowRecord[]> {
+  const order = desc ? [...ROW_CHANGES].reverse() : [...ROW_CHANGES];
+  const gt = desc ? '<' : '>';
+  const out: BatchRowRecord[] = [];
+  let skip = offset;
+  for (const change of order) {
+    if (out.length >= limit) break;
+    const f = withChange(filter, change);
+    const rank = rankOf(change);
+    if (!f || (after && (desc ? rank > after.rank : rank < after.rank))) continue;
+    const from = after && rank === after.rank ? after.row : null;
+    const extra = (params: SqlValue[]) => {
+      if (from === null) return [];
+      params.push(from);
+      return [`row_number ${gt} $${params.length}`];
+    };
+    if (skip > 0) {
+      const n = await countRows(db, batch, f, extra);
+      if (skip >= n) {
+        skip -= n;
+        continue;
+      }
+    }
+    const params: SqlValue[] = [batch.id];
+    const where = ['batch_id = $1', ...batchRowFilterSql(f, params), ...extra(params)];
+    params.push(limit - out.length, skip);
+    const rows = await db.query<BatchRowRecord>(
+      `select ${BATCH_ROW_COLUMNS} from batch_row where ${where.join(' and ')} order by row_number ${desc ? 'desc' : 'asc'} limit $${params.length - 1} offset $${params.length}`,
+      params,
+    );
+    out.push(...rows);
+    skip = 0;
+  }
+  return out;
+}
+
 /**
  * Rows of a batch, filtered and sorted, keyset-paginated from `after` and/or
  * starting `offset` rows in (the review's scrollbar maps a position to a page),
@@ -128,21 +214,45 @@ export async function listBatchRows(
   if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
     throw badInput(`offset must be a whole number from 0 to ${MAX_OFFSET}.`, { argument: 'offset' });
   }
-  const plan = sortPlan(args.sort ?? 'ROW_NUMBER');
+  const sort = args.sort ?? 'ROW_NUMBER';
+  const desc = sort.endsWith('_DESC');
+  const plan = sortPlan(sort);
   const params: SqlValue[] = [batch.id];
   const where = ['batch_id = $1', ...batchRowFilterSql(args.filter, params)];
-  const n =
-    countFromSummary(batch, args.filter) ??
-    (await db.query<{ n: number | string }>(`select count(*) as n from batch_row where ${where.join(' and ')}`, params))[0].n;
-  if (args.after) where.push(plan.after(args.after, params));
-  params.push(args.first + 1);
-  const limit = `$${params.length}`;
-  params.push(offset);
-  const rows = await db.query<BatchRowRecord>(
-    `select ${BATCH_ROW_COLUMNS} from batch_row where ${where.join(' and ')} order by ${plan.orderBy} limit ${limit} offset $${params.length}`,
-    params,
-  );
-  return toConnection(rows.map(rowFromRecord), args.first, plan.key, Number(n));
+  const known = countFromSummary(batch, args.filter);
+  let counted: number | null = null;
+  let rows: BatchRowRecord[];
+  if (sort === 'CHANGE' || sort === 'CHANGE_DESC') {
+    let after: { rank: number; row: number } | null = null;
+    if (args.after) {
+      const keyParams: SqlValue[] = [];
+      plan.after(args.after, keyParams);
+      after = { rank: Number(keyParams[0]), row: Number(keyParams[1]) };
+    }
+    rows = await pageByChange(db, batch, args.filter, desc, after, offset, args.first + 1);
+  } else {
+    const span = !hasFilter(args.filter) && !args.after && offset > 0 ? await contiguousRows(db, batch) : null;
+    if (span) {
+      // Every row is there: the offset is a row number, one probe of the primary key.
+      params.push(desc ? span.lo + span.total - 1 - offset : span.lo + offset);
+      where.push(`row_number ${desc ? '<=' : '>='} $${params.length}`);
+    } else if (args.after) {
+      where.push(plan.after(args.after, params));
+    }
+    params.push(args.first + 1);
+    const limit = `$${params.length}`;
+    params.push(span ? 0 : offset);
+    // A search reads the batch's rows anyway: its total comes with the page, in the same pass.
+    const withTotal = known === null ? ', count(*) over () as total_rows' : '';
+    const found = await db.query<BatchRowRecord & { total_rows?: number | string }>(
+      `select ${BATCH_ROW_COLUMNS}${withTotal} from batch_row where ${where.join(' and ')} order by ${plan.orderBy} limit ${limit} offset $${params.length}`,
+      params,
+    );
+    if (known === null && found.length > 0 && !args.after) counted = Number(found[0].total_rows);
+    rows = found;
+  }
+  const n = known ?? counted ?? (await countRows(db, batch, args.filter ?? null));
+  return toConnection(rows.map(rowFromRecord), args.first, plan.key, n);
 }
 
 /**
@@ -152,32 +262,39 @@ export async function listBatchRows(
  */
 export async function rowsBefore(
   db: SqlDatabase,
-  batchId: string,
+  batch: UploadBatchType,
   rowNumber: number,
   filter: BatchRowFilter | null | undefined,
   sort: BatchRowSort | null | undefined,
 ): Promise<number | null> {
   checkSearch(filter);
   const [target] = await db.query<{ change: string }>('select change from batch_row where batch_id = $1 and row_number = $2', [
-    batchId,
+    batch.id,
     rowNumber,
   ]);
   if (!target) return null;
   const s = sort ?? 'ROW_NUMBER';
-  const lt = s.endsWith('_DESC') ? '>' : '<';
-  const params: SqlValue[] = [batchId];
-  const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
-  params.push(rowNumber);
-  const n = `$${params.length}`;
+  const desc = s.endsWith('_DESC');
+  const lt = desc ? '>' : '<';
+  const before = (params: SqlValue[]) => {
+    params.push(rowNumber);
+    return [`row_number ${lt} $${params.length}`];
+  };
   if (s === 'ROW_NUMBER' || s === 'ROW_NUMBER_DESC') {
-    where.push(`row_number ${lt} ${n}`);
-  } else {
-    params.push(rankOf(target.change));
-    const r = `$${params.length}`;
-    where.push(`(${CHANGE_RANK_SQL} ${lt} ${r} or (${CHANGE_RANK_SQL} = ${r} and row_number ${lt} ${n}))`);
+    const span = hasFilter(filter) ? null : await contiguousRows(db, batch);
+    if (span) return desc ? span.lo + span.total - 1 - rowNumber : rowNumber - span.lo;
+    return countRows(db, batch, filter ?? null, before);
   }
-  const [{ c }] = await db.query<{ c: number | string }>(`select count(*) as c from batch_row where ${where.join(' and ')}`, params);
-  return Number(c);
+  // CHANGE order: every row of the changes before this one, then this change's rows before it.
+  const order = desc ? [...ROW_CHANGES].reverse() : [...ROW_CHANGES];
+  let n = 0;
+  for (const change of order) {
+    const f = withChange(filter, change);
+    // A row the filter leaves out would sit after every kept row of the changes before its own.
+    if (change === target.change) return f ? n + (await countRows(db, batch, f, before)) : n;
+    if (f) n += await countRows(db, batch, f);
+  }
+  return n;
 }
 
 /** One row of a batch by its row number; null when there is none. */

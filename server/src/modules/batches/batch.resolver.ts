@@ -96,7 +96,7 @@ export class BatchResolver {
     @Arg('filter', () => BatchRowFilter, { nullable: true }) filter?: BatchRowFilter | null,
     @Arg('sort', () => BatchRowSortEnum, { nullable: true }) sort?: BatchRowSortEnum | null,
   ): Promise<number | null> {
-    return rowsBefore(ctx.services.db, batch.id, rowNumber, filter, sort);
+    return rowsBefore(ctx.services.db, batch, rowNumber, filter, sort);
   }
 
   @FieldResolver(() => BatchRowType, { nullable: true, description: 'One row by its row number; null when there is none.' })
