@@ -374,7 +374,7 @@ export const fr: Messages = {
   'webhooks.form.description': 'Description',
   'webhooks.form.submit': 'Ajouter l’endpoint',
   'webhooks.form.submitting': 'Ajout…',
-  'webhooks.form.badUrl': 'Saisissez une URL complète commençant par https://',
+  'webhooks.form.badUrl': 'Saisissez une URL complète commençant par https:// ou http://',
   'webhooks.secret.title': 'Endpoint ajouté : {url}',
   'webhooks.secret.body': 'Voici son secret de signature. Copiez-le maintenant : il ne sera plus affiché.',
   'webhooks.secret.label': 'Secret de signature',
@@ -605,4 +605,14 @@ export const fr: Messages = {
   'rollback.progressValue': '{done} sur {total} ({percent})',
   'rollback.doneTitle': 'Lot annulé',
   'rollback.done': 'Restaurés : {restored} comptes ont retrouvé leur e-mail précédent. Laissés tels quels (modifiés depuis ce lot) : {conflicts}.',
+
+  // Dashboard shell (issue 18): narrow-screen menu, page counts, viewer notes, rejected batches.
+  'header.menu': 'Menu',
+  'pager.pageOf': 'Page {page} sur {pages}',
+  'home.start.viewer': 'Un administrateur importe le fichier et confirme les changements ; vous pouvez suivre chaque import ici.',
+  'batches.empty.viewer': 'Lorsqu’un administrateur importe un fichier, il apparaît ici.',
+  'batches.rejected': 'Fichier refusé : {reason}',
+  'batches.rejected.unknown': 'Le fichier n’a pas pu être lu.',
+  'webhooks.form.urlHint':
+    'Commence par https:// (recommandé) ou http://. Les adresses d’un réseau privé, comme http://127.0.0.1, ne sont acceptées que si le serveur les autorise (développement et tests).',
 };
