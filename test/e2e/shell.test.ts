@@ -287,6 +287,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: the shell from 390 px to 144
     watch.signedOut = false;
     await settle(page);
     expect(await page.getByRole('link', { name: 'Get started' }).count()).toBe(1);
+    // Beside the full navigation, the platform name keeps room for its first words.
+    expect((await page.locator('.platform-name').boundingBox())?.width).toBeGreaterThan(110);
     const rejected = page.locator('tr', { hasText: 'empty export.csv' });
     expect(await rejected.textContent()).toContain('File rejected: The file is empty');
     expect(await rejected.locator('td.num').count()).toBe(0);
