@@ -369,7 +369,7 @@ export const en = {
   'webhooks.form.description': 'Description',
   'webhooks.form.submit': 'Add endpoint',
   'webhooks.form.submitting': 'Adding…',
-  'webhooks.form.badUrl': 'Enter a full URL starting with https://',
+  'webhooks.form.badUrl': 'Enter a full URL starting with https:// or http://',
   'webhooks.secret.title': 'Endpoint added: {url}',
   'webhooks.secret.body': 'This is its signing secret. Copy it now: it is shown only once.',
   'webhooks.secret.label': 'Signing secret',
@@ -663,6 +663,16 @@ export const en = {
   'issueMsg.rows.one': 'on row {list}',
   'issueMsg.rows.other': 'on rows {list}',
   'issueMsg.rowsMore': '{list} and {count} more',
+
+  // Dashboard shell (issue 18): narrow-screen menu, page counts, viewer notes, rejected batches.
+  'header.menu': 'Menu',
+  'pager.pageOf': 'Page {page} of {pages}',
+  'home.start.viewer': 'An admin uploads the file and confirms the changes; you can follow every upload here.',
+  'batches.empty.viewer': 'When an admin uploads a file, it appears here.',
+  'batches.rejected': 'File rejected: {reason}',
+  'batches.rejected.unknown': 'The file could not be read.',
+  'webhooks.form.urlHint':
+    'Starts with https:// (recommended) or http://. Addresses on a private network, such as http://127.0.0.1, are accepted only when the server allows them (development and tests).',
 };
 
 export type MessageKey = keyof typeof en;

@@ -372,7 +372,7 @@ export const fr: Messages = {
   'webhooks.form.description': 'Description',
   'webhooks.form.submit': 'Ajouter l’endpoint',
   'webhooks.form.submitting': 'Ajout…',
-  'webhooks.form.badUrl': 'Saisissez une URL complète commençant par https://',
+  'webhooks.form.badUrl': 'Saisissez une URL complète commençant par https:// ou http://',
   'webhooks.secret.title': 'Endpoint ajouté : {url}',
   'webhooks.secret.body': 'Voici son secret de signature. Copiez-le maintenant : il ne sera plus affiché.',
   'webhooks.secret.label': 'Secret de signature',
@@ -666,4 +666,14 @@ export const fr: Messages = {
   'issueMsg.rows.one': 'à la ligne {list}',
   'issueMsg.rows.other': 'aux lignes {list}',
   'issueMsg.rowsMore': '{list} et {count} autres',
+
+  // Dashboard shell (issue 18): narrow-screen menu, page counts, viewer notes, rejected batches.
+  'header.menu': 'Menu',
+  'pager.pageOf': 'Page {page} sur {pages}',
+  'home.start.viewer': 'Un administrateur importe le fichier et confirme les changements ; vous pouvez suivre chaque import ici.',
+  'batches.empty.viewer': 'Lorsqu’un administrateur importe un fichier, il apparaît ici.',
+  'batches.rejected': 'Fichier refusé : {reason}',
+  'batches.rejected.unknown': 'Le fichier n’a pas pu être lu.',
+  'webhooks.form.urlHint':
+    'Commence par https:// (recommandé) ou http://. Les adresses d’un réseau privé, comme http://127.0.0.1, ne sont acceptées que si le serveur les autorise (développement et tests).',
 };
