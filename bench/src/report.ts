@@ -132,7 +132,7 @@ export function renderTable(r: DatabaseReport): string {
     const rss = med(runs, (x) => x.validation, (s) => s.peakRssMb);
     const limit = sqlite ? 1.5 : 2;
     row(['upload → VALIDATED', 'time (PUT start → VALIDATED)', sec(v), `${sec(parse)} @fast-csv/parse alone`, ratio(v, parse), `≤ ${limit}× parse`, met(v <= limit * parse)]);
-    row(['', 'validation job alone (server log)', sec(job), `${sec(insert)} bulk insert (${sqlite ? 'prepared stmt, 1 tx' : 'UNNEST, 1 tx'})`, ratio(job, insert), '', '']);
+    row(['', 'validation job alone (server log)', sec(job), `${sec(insert)} bulk insert (${sqlite ? 'prepared stmt, 1 tx' : 'COPY, 1 tx'})`, ratio(job, insert), '', '']);
     row(['', '', '', `${sec(parse + insert)} parse + insert`, ratio(v, parse + insert), '', '']);
     if (runs.some((x) => x.lookupFloor)) {
       const lookup = med(runs, (x) => x.lookupFloor, (s) => s.ms);
