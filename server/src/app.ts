@@ -24,7 +24,7 @@ import { createBus } from './pubsub/create-bus.js';
 import type { Services } from './services.js';
 import { DomainVerdictCache } from './modules/batches/pipeline/domain-check.js';
 import { createDnsResolver } from './modules/batches/validation/dns-resolver.js';
-import { prestartParseWorker, stopParseWorker } from './modules/batches/validation/parse-in-worker.js';
+import { stopParseWorker } from './modules/batches/validation/parse-in-worker.js';
 
 export interface RunningApp {
   url: string;
@@ -83,8 +83,6 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
   const runsJobs = env.ROLE !== 'api';
   let webhooks: WebhookWorker | undefined;
   if (runsJobs) {
-    // Validation's parse thread is started now, not by the first upload.
-    prestartParseWorker();
     registerBatchJobs(services);
     webhooks = registerWebhookJobs(services);
     registerRetentionJob(services);

@@ -34,7 +34,9 @@ function startWorker(): Worker {
 
 /**
  * One parse worker kept started between uploads: a thread's start (loading the pipeline's
- * modules) cost 0.1–0.8 s per upload, most of a small file's validation. A second upload while
+ * modules) cost 0.1–0.8 s per upload, most of a small file's validation. The first upload of
+ * the process starts it (started during the server's start-up under `--import tsx`, the
+ * worker's loader registration hung the start). A second upload while
  * one is parsing starts a worker of its own, which ends with its file unless the warm slot is free.
  */
 let warm: Worker | null = null;
@@ -55,11 +57,6 @@ function giveBack(worker: Worker): void {
   // Idle, it must not keep the process alive.
   worker.unref();
   warm = worker;
-}
-
-/** Starts the warm parse worker ahead of the first upload (a process that runs validation jobs). */
-export function prestartParseWorker(): void {
-  if (!warm) giveBack(startWorker());
 }
 
 /** Ends the warm parse worker (shutdown). */
