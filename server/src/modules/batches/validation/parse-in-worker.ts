@@ -35,8 +35,8 @@ function startWorker(): Worker {
 /**
  * One parse worker kept started between uploads: a thread's start (loading the pipeline's
  * modules) cost 0.1–0.8 s per upload, most of a small file's validation. The first upload of
- * the process starts it (started during the server's start-up under `--import tsx`, the
- * worker's loader registration hung the start). A second upload while
+ * the process starts it: started during the server's own start-up, one start on a loaded machine
+ * did not finish (not explained; the first upload is where workers always started). A second upload while
  * one is parsing starts a worker of its own, which ends with its file unless the warm slot is free.
  */
 let warm: Worker | null = null;
