@@ -21,6 +21,36 @@ export interface ValidationResult {
   mismatches: string[];
   /** CPU used meanwhile by the server process and by the PostgreSQL backends (0 on SQLite: in-process). */
   cpu: CpuUse;
+  /** The PUT alone (start → 202). */
+  putMs: number;
+  /**
+   * End of the PUT (202 received) → the first `uploadBatchProblemRows` event with a row, on a
+   * graphql-ws subscription opened before the PUT; null when the file has no problem row.
+   */
+  firstProblemMs: number | null;
+}
+
+const PROBLEM_ROWS = 'subscription($id: ID!) { uploadBatchProblemRows(id: $id) { rowNumber } }';
+
+/** Resolves with the time (performance.now) of the first event that carries a row. */
+function firstProblemRow(api: Api, id: string): { at: Promise<number | null>; ready: Promise<void>; close(): Promise<void> } {
+  const client = api.wsClient();
+  const ready = new Promise<void>((resolve) => {
+    client.on('connected', () => resolve());
+  });
+  const at = new Promise<number | null>((resolve, reject) => {
+    client.subscribe<{ uploadBatchProblemRows: unknown[] }>(
+      { query: PROBLEM_ROWS, variables: { id } },
+      {
+        next: (value) => {
+          if ((value.data?.uploadBatchProblemRows.length ?? 0) > 0) resolve(performance.now());
+        },
+        error: reject,
+        complete: () => resolve(null),
+      },
+    );
+  });
+  return { at, ready, close: async () => client.dispose() };
 }
 
 /** createUploadBatch, PUT the file, wait for VALIDATED. */
@@ -32,13 +62,20 @@ export async function measureValidation(
   timeoutMs: number,
 ): Promise<ValidationResult> {
   const { id, uploadUrl } = await api.createBatch('bench.csv');
+  const problems = firstProblemRow(api, id);
+  await problems.ready;
+  // The subscription's initial read has happened once the server acknowledged it; give it a beat.
+  await new Promise((r) => setTimeout(r, 100));
   const logFrom = server.logs.length;
   const cpu = await watchCpu(server.pid, () => bare.backendPids());
   const peak = watchPeak(server.pid);
   const start = performance.now();
   await api.putFile(uploadUrl, upload.path);
+  const putEnd = performance.now();
   const state = await api.waitFor(id, ['VALIDATED'], timeoutMs);
   const ms = since(start);
+  const firstAt = await Promise.race([problems.at, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+  await problems.close();
   const peakRssMb = peak.stop();
   const jobMs = await waitLoggedMs(server.logs, 'batch validated', logFrom);
   const cpuUse = await cpu.stop();
@@ -49,7 +86,54 @@ export async function measureValidation(
   for (const k of Object.keys(got) as Change[]) {
     if (Number.isFinite(upload.expected[k]) && got[k] !== upload.expected[k]) mismatches.push(`${k} ${got[k]} ≠ expected ${upload.expected[k]}`);
   }
-  return { batchId: id, ms, jobMs, peakRssMb, state, mismatches, cpu: cpuUse };
+  return {
+    batchId: id,
+    ms,
+    jobMs,
+    peakRssMb,
+    state,
+    mismatches,
+    cpu: cpuUse,
+    putMs: putEnd - start,
+    firstProblemMs: firstAt === null ? null : firstAt - putEnd,
+  };
+}
+
+export interface SmallFileResult {
+  rows: number;
+  /** End of each PUT (202) → VALIDATED seen by polling every 10 ms, one per upload. */
+  putEndToValidatedMs: number[];
+  /** The server's own job time for each (its log). */
+  jobMs: number[];
+  /** @fast-csv/parse alone on the same file. */
+  parseMs: number;
+}
+
+/**
+ * Issue 16's small files: the same `rows`-row file uploaded `times` times in a row (each a new
+ * batch, reset after), timed from the end of its PUT to VALIDATED. Polled every 10 ms, so the
+ * figure includes at most 10 ms of polling and a query's round trip.
+ */
+export async function measureSmallFiles(
+  api: Api,
+  server: BenchServer,
+  upload: GeneratedUpload,
+  times: number,
+  timeoutMs: number,
+  reset: (batchId: string) => Promise<void>,
+): Promise<SmallFileResult> {
+  const out: SmallFileResult = { rows: upload.rows, putEndToValidatedMs: [], jobMs: [], parseMs: (await parseFloor(upload.path)).ms };
+  for (let i = 0; i < times; i++) {
+    const { id, uploadUrl } = await api.createBatch('small.csv');
+    const logFrom = server.logs.length;
+    await api.putFile(uploadUrl, upload.path);
+    const putEnd = performance.now();
+    await api.waitFor(id, ['VALIDATED'], timeoutMs, 10);
+    out.putEndToValidatedMs.push(since(putEnd));
+    out.jobMs.push((await waitLoggedMs(server.logs, 'batch validated', logFrom)) ?? Number.NaN);
+    await reset(id);
+  }
+  return out;
 }
 
 /** Floor: @fast-csv/parse alone reading the same file (same options as the server's parser), counting records. */

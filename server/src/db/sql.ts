@@ -72,12 +72,22 @@ export interface SqlTx {
  */
 export interface SqlDatabase extends Omit<SqlTx, 'insertMany'> {
   readonly dialect: 'sqlite' | 'postgresql';
+  /**
+   * Reads that need no transaction and may see the last committed state (a request's
+   * credential, for one): on SQLite the read connection (WAL readers never wait for the
+   * writer, and never queue behind a job's transactions on the one write connection);
+   * on PostgreSQL the same pool.
+   */
+  readonly reads: SqlReads;
   transaction<T>(fn: (tx: SqlTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** `for update skip locked` where the dialect has it; SQLite serialises writers anyway. */
   readonly skipLocked: string;
   /** Keeps planner statistics fresh after a bulk load (ANALYZE; on SQLite skipped when few rows changed since the last). */
   analyze(table: string): Promise<void>;
 }
+
+/** Statements that only read, outside any transaction. */
+export type SqlReads = Pick<SqlTx, 'query' | 'anyOf'>;
 
 /** The text and parameters of a plain statement or of a tagged one. */
 function statement(sqlText: string | Sql, params: SqlParam[] = []): [string, SqlParam[]] {
@@ -91,8 +101,12 @@ function knexClient(orm: MikroORM): KnexClient {
   return (orm.em as unknown as SqlEntityManager).getKnex().client;
 }
 
-async function withConnection<T>(orm: MikroORM, fn: (conn: unknown) => Promise<T>): Promise<T> {
-  const client = knexClient(orm);
+/** The knex client of the ORM's read replica (see `ormOptions`: SQLite's read connection), else of the primary. */
+export function readKnexClient(orm: MikroORM): KnexClient {
+  return (orm.em.getDriver().getConnection('read') as unknown as { getKnex(): { client: KnexClient } }).getKnex().client;
+}
+
+async function withConnection<T>(orm: MikroORM, fn: (conn: unknown) => Promise<T>, client: KnexClient = knexClient(orm)): Promise<T> {
   const conn = await client.acquireConnection();
   try {
     return await fn(conn);
@@ -240,9 +254,15 @@ function sqliteDatabase(orm: MikroORM): SqlDatabase {
   // runs start to end without another caller interleaving on the connection.
   const run = <T>(fn: (tx: SqlTx) => Promise<T>) =>
     withConnection(orm, (conn) => fn(sqliteTx(conn as BetterSqlite)));
+  const reader = readKnexClient(orm);
   return {
     dialect: 'sqlite',
     skipLocked: '',
+    reads: {
+      // Prepared once per connection like every statement of the seam.
+      query: (sql, params) => withConnection(orm, (conn) => sqliteTx(conn as BetterSqlite).query(sql, params), reader),
+      anyOf: sqliteFragments.anyOf,
+    },
     query: (sql, params) => run((tx) => tx.query(sql, params)),
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
     ...sqliteFragments,
@@ -441,10 +461,12 @@ function postgresDatabase(orm: MikroORM): SqlDatabase {
   // Column types change only with migrations, which run before the seam is built.
   const columnTypes: PgColumnTypes = new Map();
   const run = <T>(fn: (tx: SqlTx) => Promise<T>) => withConnection(orm, (conn) => fn(pgTx(conn as PgClient, columnTypes)));
+  const query: SqlReads['query'] = (sql, params) => run((tx) => tx.query(sql, params));
   return {
     dialect: 'postgresql',
     skipLocked: 'for update skip locked',
-    query: (sql, params) => run((tx) => tx.query(sql, params)),
+    reads: { query, anyOf: pgFragments.anyOf },
+    query,
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
     ...pgFragments,
     transaction: (fn, options) =>
