@@ -11,7 +11,7 @@ import { measureRollback, rollbackFloor } from './phases/rollback.js';
 import { measureLag } from './phases/lag.js';
 import { measureReview } from './phases/review.js';
 import { measureTemplate, templateFloor } from './phases/template.js';
-import { insertFloor, lookupFloor, measureValidation, parseFloor } from './phases/validate.js';
+import { insertFloor, lookupFloor, measureSmallFiles, measureValidation, parseFloor } from './phases/validate.js';
 import { measureWebhooks, webhookFloor, webhooksBuilt } from './phases/webhooks.js';
 import { type BenchReport, type DatabaseReport, type RunResult, renderTable } from './report.js';
 import { type BenchServer, startServer } from './server.js';
@@ -23,12 +23,17 @@ const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 const PHASE_TIMEOUT_MS = 30 * 60_000;
 /** The server's default per-endpoint concurrency (WEBHOOK_CONCURRENCY_PER_ENDPOINT). */
 const WEBHOOK_CONCURRENCY = 10;
+/** Issue 16: a small file is 5,000 rows, uploaded this many times (median). */
+const SMALL_FILE_ROWS = 5_000;
+const SMALL_FILE_UPLOADS = 5;
 
 interface Files {
   upload: GeneratedUpload;
   /** Every row gives its account a new email: the apply-all phase. */
   all?: GeneratedUpload;
   lag: GeneratedUpload;
+  /** Issue 16's small file (5,000 rows, or the run's rows if fewer). */
+  small: GeneratedUpload;
   hooks: GeneratedUpload;
   templateRows: number;
 }
@@ -100,6 +105,7 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
             templateRows: template.rows.length,
             upload: await writeUploadCsv(template, facts, opts.rows, join(database.dir, 'upload.csv')),
             lag: await writeUploadCsv(template, facts, opts.lagRows, join(database.dir, 'lag.csv')),
+            small: await writeUploadCsv(template, facts, Math.min(opts.rows, SMALL_FILE_ROWS), join(database.dir, 'small.csv')),
             hooks: await writeAllChangesCsv(template, opts.webhookEvents, join(database.dir, 'webhooks.csv')),
             all:
               opts.phases.has('apply-all') || opts.phases.has('concurrency')
@@ -136,6 +142,12 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
             }
             await phase('reset', () => resetAfterBatch(bare as BareDb, v.batchId, platform.platformId));
           }
+        }
+        if (opts.phases.has('small')) {
+          await api.settle();
+          result.small = await phase('small', () =>
+            measureSmallFiles(api, server, f.small, SMALL_FILE_UPLOADS, PHASE_TIMEOUT_MS, (id) => resetAfterBatch(bare as BareDb, id, platform.platformId)),
+          );
         }
         if (opts.phases.has('apply-all') && f.all) {
           const all = f.all;
@@ -175,7 +187,7 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
         if (opts.phases.has('concurrency') && f.all) {
           const all = f.all;
           await api.settle();
-          const c = await phase('concurrency', () => measureConcurrency(api, bare as BareDb, all, opts.subscribers, PHASE_TIMEOUT_MS));
+          const c = await phase('concurrency', () => measureConcurrency(server.pid, api, bare as BareDb, all, opts.subscribers, PHASE_TIMEOUT_MS));
           if (c) {
             result.concurrency = c;
             await phase('reset', () => resetAfterBatch(bare as BareDb, c.batchId, platform.platformId));

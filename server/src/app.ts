@@ -24,6 +24,7 @@ import { createBus } from './pubsub/create-bus.js';
 import type { Services } from './services.js';
 import { DomainVerdictCache } from './modules/batches/pipeline/domain-check.js';
 import { createDnsResolver } from './modules/batches/validation/dns-resolver.js';
+import { stopParseWorker } from './modules/batches/validation/parse-in-worker.js';
 
 export interface RunningApp {
   url: string;
@@ -130,6 +131,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
         logger.warn({ waitedMs: JOBS_DRAIN_MS }, 'jobs still running at shutdown: left to recovery (apply resumes, validation restarts or fails)'),
       );
       await pubsub.close();
+      await stopParseWorker();
       await orm.close();
       await maintenance.close();
     })();

@@ -1,6 +1,7 @@
 import type { Api } from '../client.js';
 import type { BareDb } from '../bare.js';
 import type { GeneratedUpload } from '../generate.js';
+import { watchCpu } from '../machine.js';
 import { percentile, since } from '../stats.js';
 
 /** The "small query" of issue 19: one round trip that authenticates and reads one row. */
@@ -16,8 +17,15 @@ export interface LatencySummary {
 export interface ConcurrencyResult {
   batchId: string;
   clients: number;
-  /** The same load with nothing else running. */
+  /**
+   * The first requests of the server's life on this path (one wave of `clients` at once, then
+   * waited for): JIT and first-use work, reported apart so it does not hide in the steady state.
+   */
+  coldWave: LatencySummary;
+  /** The same load with nothing else running (after the cold wave). */
   idle: LatencySummary;
+  /** Server CPU (all its threads) per small query while idle: the per-request cost, which the load does not change much. */
+  idleCpuMsPerQuery: number;
   /** While the apply of every row of the file runs. */
   applying: LatencySummary;
   /** A read on a connection of its own (outside the server), every 20 ms during the apply: the database alone. */
@@ -66,6 +74,7 @@ async function load(api: Api, clients: number, stop: Promise<void>): Promise<{ l
  * server's own (its connection pool, its event loop).
  */
 export async function measureConcurrency(
+  serverPid: number,
   api: Api,
   bare: BareDb,
   upload: GeneratedUpload,
@@ -76,7 +85,16 @@ export async function measureConcurrency(
   await api.putFile(uploadUrl, upload.path);
   await api.waitFor(id, ['VALIDATED'], timeoutMs, 200);
 
+  const coldWave = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const start = performance.now();
+      await api.gql(SMALL_QUERY);
+      return since(start);
+    }),
+  );
+  const cpu = await watchCpu(serverPid, async () => []);
   const idle = await load(api, clients, new Promise((done) => setTimeout(done, 3_000)));
+  const idleCpu = await cpu.stop();
 
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((done) => {
@@ -110,7 +128,9 @@ export async function measureConcurrency(
   return {
     batchId: id,
     clients,
+    coldWave: summary(coldWave),
     idle: summary(idle.latencies),
+    idleCpuMsPerQuery: (idleCpu.serverS * 1000) / Math.max(1, idle.latencies.length),
     applying: summary(during.latencies),
     bareRead: summary(bareLatencies),
     applyMs,

@@ -38,56 +38,49 @@ export interface ReviewResult {
 
 const PAGE = 100;
 
-/** A random page: a random starting row among the rows the filter keeps (so every page is full but the last). */
-function randomAfter(rowNumbers: number[], rnd: () => number): number {
-  if (rowNumbers.length <= PAGE) return 0;
-  const k = Math.floor(rnd() * (rowNumbers.length - PAGE + 1));
-  return k === 0 ? 0 : rowNumbers[k - 1];
-}
-
 function latency(ms: number[]): LatencyResult {
   return { p50: percentile(ms, 50), p95: percentile(ms, 95), samples: ms.length };
 }
 
+interface RowsPage {
+  uploadBatch: {
+    rows: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: { rowNumber: number } }> };
+  } | null;
+}
+
+/** A page as the floor replays it: the filter and the row number the server's cursor stood for (0: the first page). */
+interface PlannedPage {
+  filter?: RowFilter;
+  after: number;
+}
+
 /**
- * `pages` random pages of 100 rows without a filter and `pages` with one of
- * the reviewer's filters (in turn), sequentially, over GraphQL HTTP; then the
- * same SQL (count + keyset page, as batch-rows.service.ts) with the bare driver.
+ * `pages` pages of 100 rows without a filter and `pages` with one of the reviewer's filters (in
+ * turn), sequentially, over GraphQL HTTP, each filter walked from its first page with the
+ * `pageInfo.endCursor` of the page before (the server refuses cursors it did not issue), starting
+ * again at the first page at the end; then the same pages (count + keyset page, as
+ * batch-rows.service.ts) with the bare driver.
  */
 export async function measureReview(api: Api, bare: BareDb, batchId: string, pages: number): Promise<ReviewResult> {
-  let seed = 7;
-  const rnd = () => {
-    seed = (seed * 48271) % 2147483647;
-    return seed / 2147483647;
-  };
-  const numbersOf = async (filter?: RowFilter) => {
-    const params: unknown[] = [batchId];
-    const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
-    return (await bare.query<{ row_number: number }>(`select row_number from batch_row where ${where.join(' and ')} order by row_number`, params)).map(
-      (r) => Number(r.row_number),
-    );
-  };
-  const all = await numbersOf();
-  // One after the other: the bare pg client runs one query at a time (pg 9 will refuse overlapping ones).
-  const filtered: number[][] = [];
-  for (const f of FILTERS) filtered.push(await numbersOf(f));
-  const plan = (n: number, filterOf: (i: number) => number | null) =>
-    Array.from({ length: n }, (_, i) => {
-      const f = filterOf(i);
-      return { filter: f === null ? undefined : FILTERS[f], after: randomAfter(f === null ? all : filtered[f], rnd) };
-    });
-  const plainPlan = plan(pages, () => null);
-  const filteredPlan = plan(pages, (i) => i % FILTERS.length);
-
-  const viaApi = async (p: { filter?: RowFilter; after: number }) => {
+  // One walker per filter (undefined: no filter): the server's cursor and the row number it stands for.
+  const walkers = new Map<RowFilter | undefined, { cursor: string | null; after: number }>();
+  const viaApi = async (filter: RowFilter | undefined, replay: PlannedPage[]) => {
+    let walker = walkers.get(filter);
+    if (!walker) {
+      walker = { cursor: null, after: 0 };
+      walkers.set(filter, walker);
+    }
+    replay.push({ filter, after: walker.after });
     const start = performance.now();
-    await api.gql(ROWS_QUERY, {
-      id: batchId,
-      first: PAGE,
-      after: p.after ? Buffer.from(String(p.after), 'utf8').toString('base64url') : null,
-      filter: p.filter ?? null,
-    });
-    return since(start);
+    const data = await api.gql<RowsPage>(ROWS_QUERY, { id: batchId, first: PAGE, after: walker.cursor, filter: filter ?? null });
+    const ms = since(start);
+    const rows = data.uploadBatch?.rows;
+    if (!rows) throw new Error(`batch ${batchId} not found`);
+    const last = rows.edges.at(-1)?.node.rowNumber;
+    if (rows.pageInfo.hasNextPage && rows.pageInfo.endCursor && last !== undefined) walker.cursor = rows.pageInfo.endCursor;
+    else walker.cursor = null;
+    walker.after = walker.cursor === null ? 0 : (last ?? 0);
+    return ms;
   };
   const pageSql = (filter: RowFilter | undefined) => {
     const params: unknown[] = [batchId];
@@ -101,7 +94,7 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
   };
   // The floor: the same page (keyset, 101 rows) read with the bare driver, statement prepared once.
   const prepared = new Map<string, (params: unknown[]) => unknown[]>();
-  const viaDriver = async (p: { filter?: RowFilter; after: number }) => {
+  const viaDriver = async (p: PlannedPage) => {
     const start = performance.now();
     const { sql, params, afterAt } = pageSql(p.filter);
     params[afterAt] = p.after;
@@ -121,14 +114,23 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
     await Promise.all(run(params));
     return since(start);
   };
-  // Warm-up (JIT, statement caches), not counted.
-  for (const p of [...plainPlan.slice(0, 5), ...filteredPlan.slice(0, 5)]) await viaApi(p);
-  const samples = async (planned: typeof plainPlan, fn: (p: (typeof plainPlan)[number]) => Promise<number>) => {
+  const filterOf = (i: number) => FILTERS[i % FILTERS.length];
+  // Warm-up (JIT, statement caches), not counted; its pages are not replayed.
+  for (let i = 0; i < 5; i++) {
+    await viaApi(undefined, []);
+    await viaApi(filterOf(i), []);
+  }
+  const filteredPlan: PlannedPage[] = [];
+  const filteredMs: number[] = [];
+  for (let i = 0; i < pages; i++) filteredMs.push(await viaApi(filterOf(i), filteredPlan));
+  const plainPlan: PlannedPage[] = [];
+  const plainMs: number[] = [];
+  for (let i = 0; i < pages; i++) plainMs.push(await viaApi(undefined, plainPlan));
+  const samples = async (planned: PlannedPage[]) => {
     const out: number[] = [];
-    for (const p of planned) out.push(await fn(p));
+    for (const p of planned) out.push(await viaDriver(p));
     return out;
   };
-  const filteredMs = await samples(filteredPlan, viaApi);
   const byFilter: Record<string, LatencyResult> = {};
   FILTERS.forEach((f, k) => {
     byFilter[JSON.stringify(f)] = latency(filteredMs.filter((_, i) => i % FILTERS.length === k));
@@ -140,11 +142,11 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
     plans[JSON.stringify(f ?? {})] = rows.map((r) => String(r.detail ?? r['QUERY PLAN'] ?? JSON.stringify(r))).join(' | ');
   }
   return {
-    plain: latency(await samples(plainPlan, viaApi)),
+    plain: latency(plainMs),
     filtered: latency(filteredMs),
     byFilter,
-    floorPlain: latency(await samples(plainPlan, viaDriver)),
-    floorFiltered: latency(await samples(filteredPlan, viaDriver)),
+    floorPlain: latency(await samples(plainPlan)),
+    floorFiltered: latency(await samples(filteredPlan)),
     plans,
   };
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from '@fast-csv/parse';
 import type Database from 'better-sqlite3';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { BareDb } from '../bare.js';
 import type { Api, BatchState } from '../client.js';
 import type { Change, GeneratedUpload } from '../generate.js';
@@ -20,6 +21,36 @@ export interface ValidationResult {
   mismatches: string[];
   /** CPU used meanwhile by the server process and by the PostgreSQL backends (0 on SQLite: in-process). */
   cpu: CpuUse;
+  /** The PUT alone (start → 202). */
+  putMs: number;
+  /**
+   * End of the PUT (202 received) → the first `uploadBatchProblemRows` event with a row, on a
+   * graphql-ws subscription opened before the PUT; null when the file has no problem row.
+   */
+  firstProblemMs: number | null;
+}
+
+const PROBLEM_ROWS = 'subscription($id: ID!) { uploadBatchProblemRows(id: $id) { rowNumber } }';
+
+/** Resolves with the time (performance.now) of the first event that carries a row. */
+function firstProblemRow(api: Api, id: string): { at: Promise<number | null>; ready: Promise<void>; close(): Promise<void> } {
+  const client = api.wsClient();
+  const ready = new Promise<void>((resolve) => {
+    client.on('connected', () => resolve());
+  });
+  const at = new Promise<number | null>((resolve, reject) => {
+    client.subscribe<{ uploadBatchProblemRows: unknown[] }>(
+      { query: PROBLEM_ROWS, variables: { id } },
+      {
+        next: (value) => {
+          if ((value.data?.uploadBatchProblemRows.length ?? 0) > 0) resolve(performance.now());
+        },
+        error: reject,
+        complete: () => resolve(null),
+      },
+    );
+  });
+  return { at, ready, close: async () => client.dispose() };
 }
 
 /** createUploadBatch, PUT the file, wait for VALIDATED. */
@@ -31,13 +62,20 @@ export async function measureValidation(
   timeoutMs: number,
 ): Promise<ValidationResult> {
   const { id, uploadUrl } = await api.createBatch('bench.csv');
+  const problems = firstProblemRow(api, id);
+  await problems.ready;
+  // The subscription's initial read has happened once the server acknowledged it; give it a beat.
+  await new Promise((r) => setTimeout(r, 100));
   const logFrom = server.logs.length;
   const cpu = await watchCpu(server.pid, () => bare.backendPids());
   const peak = watchPeak(server.pid);
   const start = performance.now();
   await api.putFile(uploadUrl, upload.path);
+  const putEnd = performance.now();
   const state = await api.waitFor(id, ['VALIDATED'], timeoutMs);
   const ms = since(start);
+  const firstAt = await Promise.race([problems.at, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+  await problems.close();
   const peakRssMb = peak.stop();
   const jobMs = await waitLoggedMs(server.logs, 'batch validated', logFrom);
   const cpuUse = await cpu.stop();
@@ -48,7 +86,54 @@ export async function measureValidation(
   for (const k of Object.keys(got) as Change[]) {
     if (Number.isFinite(upload.expected[k]) && got[k] !== upload.expected[k]) mismatches.push(`${k} ${got[k]} ≠ expected ${upload.expected[k]}`);
   }
-  return { batchId: id, ms, jobMs, peakRssMb, state, mismatches, cpu: cpuUse };
+  return {
+    batchId: id,
+    ms,
+    jobMs,
+    peakRssMb,
+    state,
+    mismatches,
+    cpu: cpuUse,
+    putMs: putEnd - start,
+    firstProblemMs: firstAt === null ? null : firstAt - putEnd,
+  };
+}
+
+export interface SmallFileResult {
+  rows: number;
+  /** End of each PUT (202) → VALIDATED seen by polling every 10 ms, one per upload. */
+  putEndToValidatedMs: number[];
+  /** The server's own job time for each (its log). */
+  jobMs: number[];
+  /** @fast-csv/parse alone on the same file. */
+  parseMs: number;
+}
+
+/**
+ * Issue 16's small files: the same `rows`-row file uploaded `times` times in a row (each a new
+ * batch, reset after), timed from the end of its PUT to VALIDATED. Polled every 10 ms, so the
+ * figure includes at most 10 ms of polling and a query's round trip.
+ */
+export async function measureSmallFiles(
+  api: Api,
+  server: BenchServer,
+  upload: GeneratedUpload,
+  times: number,
+  timeoutMs: number,
+  reset: (batchId: string) => Promise<void>,
+): Promise<SmallFileResult> {
+  const out: SmallFileResult = { rows: upload.rows, putEndToValidatedMs: [], jobMs: [], parseMs: (await parseFloor(upload.path)).ms };
+  for (let i = 0; i < times; i++) {
+    const { id, uploadUrl } = await api.createBatch('small.csv');
+    const logFrom = server.logs.length;
+    await api.putFile(uploadUrl, upload.path);
+    const putEnd = performance.now();
+    await api.waitFor(id, ['VALIDATED'], timeoutMs, 10);
+    out.putEndToValidatedMs.push(since(putEnd));
+    out.jobMs.push((await waitLoggedMs(server.logs, 'batch validated', logFrom)) ?? Number.NaN);
+    await reset(id);
+  }
+  return out;
 }
 
 /** Floor: @fast-csv/parse alone reading the same file (same options as the server's parser), counting records. */
@@ -74,7 +159,7 @@ type RowValues = [string, number, string | null, string | null, string | null, s
 /**
  * Floor: the raw bulk insert of the same rows (read back from batch_row, not
  * timed) into a scratch table with batch_row's schema and indexes, in one
- * transaction: better-sqlite3 prepared statement / pg UNNEST in 50,000-row statements.
+ * transaction: better-sqlite3 prepared statement / pg COPY in 50,000-row writes.
  */
 export async function insertFloor(bare: BareDb, batchId: string): Promise<{ ms: number; rows: number; pkOnlyMs: number }> {
   const rows = (await bare.query<Record<string, unknown>>(`select ${COLUMNS.join(', ')} from batch_row where batch_id = $1 order by row_number`, [batchId])).map(
@@ -99,18 +184,23 @@ async function timedInsert(bare: BareDb, rows: RowValues[], withIndexes: boolean
       })();
       ms = since(start);
     } else {
+      // COPY … FROM STDIN (pg-copy-streams), 50,000 rows per write: since issue 16 the server
+      // ingests this way too (the UNNEST insert it replaced was the floor before).
       const client = bare.pg as NonNullable<BareDb['pg']>;
-      const types = ['text', 'int', 'text', 'text', 'text', 'text', 'text', 'int', 'text', 'text'];
       const start = performance.now();
       await client.query('begin');
+      const stream = client.query(copyFrom(`copy ${SCRATCH} (${COLUMNS.join(', ')}) from stdin`));
+      const done = new Promise<void>((resolve, reject) => {
+        stream.on('finish', resolve);
+        stream.on('error', reject);
+      });
       for (let i = 0; i < rows.length; i += 50_000) {
-        const chunk = rows.slice(i, i + 50_000);
-        const arrays = COLUMNS.map((_, c) => chunk.map((r) => r[c]));
-        await client.query(
-          `insert into ${SCRATCH} (${COLUMNS.join(', ')}) select * from unnest(${types.map((t, c) => `$${c + 1}::${t}[]`).join(', ')})`,
-          arrays,
-        );
+        let text = '';
+        for (const r of rows.slice(i, i + 50_000)) text += `${r.map(copyText).join('\t')}\n`;
+        if (!stream.write(text)) await new Promise((resolve) => stream.once('drain', resolve));
       }
+      stream.end();
+      await done;
       await client.query('commit');
       ms = since(start);
     }
@@ -120,7 +210,13 @@ async function timedInsert(bare: BareDb, rows: RowValues[], withIndexes: boolean
   }
 }
 
-/** A table shaped like batch_row (columns, key, indexes, foreign key). */
+/** A value in COPY's text format (NULL as `\N`; backslash, tab and line breaks escaped). */
+function copyText(v: string | number | null): string {
+  if (v === null) return '\\N';
+  return typeof v === 'number' ? String(v) : v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] as string);
+}
+
+/** A table shaped like batch_row (columns, key, indexes, fillfactor, and its foreign key if it has one). */
 async function createScratch(bare: BareDb, withIndexes: boolean): Promise<void> {
   await bare.execute(`drop table if exists ${SCRATCH}`);
   if (bare.sqlite) {
@@ -129,9 +225,16 @@ async function createScratch(bare: BareDb, withIndexes: boolean): Promise<void> 
       .all() as Array<{ sql: string }>;
     for (const { sql } of ddl) bare.sqlite.exec(sql.replace(/batch_row/g, SCRATCH));
   } else {
-    await bare.execute(`create table ${SCRATCH} (like batch_row including ${withIndexes ? 'all' : 'defaults including constraints'})`);
+    const [shape] = await bare.query<{ options: string | null; fk: boolean }>(
+      `select array_to_string(reloptions, ', ') as options,
+              exists (select 1 from pg_constraint where conrelid = 'batch_row'::regclass and contype = 'f') as fk
+         from pg_class where oid = 'batch_row'::regclass`,
+    );
+    await bare.execute(
+      `create table ${SCRATCH} (like batch_row including ${withIndexes ? 'all' : 'defaults including constraints'}) ${shape.options ? `with (${shape.options})` : ''}`,
+    );
     if (!withIndexes) await bare.execute(`alter table ${SCRATCH} add primary key (batch_id, row_number)`);
-    await bare.execute(`alter table ${SCRATCH} add foreign key (batch_id) references upload_batch(id) on delete cascade`);
+    if (shape.fk) await bare.execute(`alter table ${SCRATCH} add foreign key (batch_id) references upload_batch(id) on delete cascade`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId } from 'react';
+import { Fragment, type ReactNode, useEffect, useId } from 'react';
 import type { CombinedError } from '@urql/core';
 import type { BatchStatus } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
@@ -120,6 +120,7 @@ export function StatusBadge({ status }: { status: BatchStatus }) {
 
 export function Pager({
   page,
+  pages,
   hasPrevious,
   hasNext,
   onPrevious,
@@ -128,6 +129,8 @@ export function Pager({
   busy,
 }: {
   page: number;
+  /** The number of pages, when the total is known: "Page 2 of 7". */
+  pages?: number;
   hasPrevious: boolean;
   hasNext: boolean;
   onPrevious(): void;
@@ -141,7 +144,7 @@ export function Pager({
       <span className="pager-summary" aria-live="polite">
         {summary}
       </span>
-      <span className="pager-page">{t('pager.page', { page })}</span>
+      <span className="pager-page">{pages ? t('pager.pageOf', { page, pages: Math.max(pages, page) }) : t('pager.page', { page })}</span>
       <button type="button" className="button" onClick={onPrevious} disabled={!hasPrevious || busy}>
         {t('pager.previous')}
       </button>
@@ -159,5 +162,25 @@ export function StatCard({ label, value, tone, hint }: { label: string; value: s
       <span className="stat-value">{value}</span>
       {hint ? <span className="stat-hint">{hint}</span> : null}
     </div>
+  );
+}
+
+/**
+ * An email address that wraps only at its natural joints (before "@" and before each dot), so a
+ * narrow column never cuts "alice" into "ali" + "ce"; a single part longer than the line still
+ * breaks (overflow-wrap: break-word) rather than widening the page.
+ */
+export function Email({ value, className }: { value: string; className?: string }) {
+  const parts = value.split(/(?=[@.])/);
+  return (
+    <span className={`email${className ? ` ${className}` : ''}`}>
+      {parts.map((part, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string, in order
+        <Fragment key={i}>
+          {i > 0 ? <wbr /> : null}
+          <span>{part}</span>
+        </Fragment>
+      ))}
+    </span>
   );
 }

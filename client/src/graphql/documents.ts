@@ -65,7 +65,7 @@ export type FileError = NonNullable<Batch['fileError']>;
 export const BatchRowFields = graphql(`
   fragment BatchRowFields on BatchRow {
     rowNumber accountId businessName newEmail currentEmail fileEmail change applyStatus
-    issues { code severity message suggestion }
+    issues { code severity message suggestion params { name value } }
   }
 `);
 export type BatchRow = ResultOf<typeof BatchRowFields>;

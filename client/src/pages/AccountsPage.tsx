@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useQuery } from 'urql';
-import { EmptyState, ErrorState, LoadingState, PageHeader, Pager, Spinner } from '../components/ui';
+import { Email, EmptyState, ErrorState, LoadingState, PageHeader, Pager, Spinner } from '../components/ui';
 import { type Account, AccountsQuery } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
 import { useDebouncedValue } from '../lib/hooks';
@@ -125,6 +125,7 @@ export function AccountsPage() {
           <AccountsTable accounts={accounts} busy={fetching} caption={tn('accounts.count', connection.totalCount)} />
           <Pager
             page={cursors.length}
+            pages={Math.ceil(connection.totalCount / PAGE_SIZE)}
             busy={fetching}
             hasPrevious={cursors.length > 1}
             hasNext={connection.pageInfo.hasNextPage}
@@ -157,7 +158,7 @@ function AccountsTable({ accounts, busy, caption }: { accounts: readonly Account
   const statusLabel = (status: string) => (isAccountStatus(status) ? t(`accountStatus.${status}`) : status);
   return (
     <div className="table-wrap" aria-busy={busy}>
-      <table className="table">
+      <table className="table table-stack">
         <caption className="table-caption">{caption}</caption>
         <thead>
           <tr>
@@ -172,17 +173,19 @@ function AccountsTable({ accounts, busy, caption }: { accounts: readonly Account
         <tbody>
           {accounts.map((account) => (
             <tr key={account.id}>
-              <td className="mono nowrap">{account.id}</td>
-              <td>{account.businessName || <span className="muted">—</span>}</td>
-              <td>{[account.firstName, account.lastName].filter(Boolean).join(' ') || <span className="muted">—</span>}</td>
-              <td>{account.email ? <span className="break">{account.email}</span> : <span className="badge badge-warning">{t('accounts.noEmail')}</span>}</td>
-              <td>
+              <td className="mono" data-label={t('accounts.col.id')}>
+                {account.id}
+              </td>
+              <td data-label={t('accounts.col.business')}>{account.businessName || <span className="muted">—</span>}</td>
+              <td data-label={t('accounts.col.person')}>{[account.firstName, account.lastName].filter(Boolean).join(' ') || <span className="muted">—</span>}</td>
+              <td data-label={t('accounts.col.email')}>{account.email ? <Email value={account.email} /> : <span className="badge badge-warning">{t('accounts.noEmail')}</span>}</td>
+              <td data-label={t('accounts.col.claimed')}>
                 <span aria-hidden="true" className={account.userClaimedEmail ? 'tick' : 'cross'}>
                   {account.userClaimedEmail ? '✔' : '✗'}
                 </span>
                 <span className="visually-hidden">{t(account.userClaimedEmail ? 'common.yes' : 'common.no')}</span>
               </td>
-              <td>
+              <td data-label={t('accounts.col.eligible')}>
                 {account.eligible ? (
                   <span className="badge badge-success">{t('accounts.eligible')}</span>
                 ) : (

@@ -7,11 +7,14 @@ import { BatchesQuery } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
 import { isFeatureMissing } from '../lib/graphql-client';
 import { Link, setSearchParams, useLocation } from '../lib/router';
+import { useSession } from '../session';
 
 const PAGE_SIZE = 20;
 
 export function BatchesPage() {
   const { t, tn, number } = useI18n();
+  // Only an admin uploads: a viewer is offered no button that leads to a refusal.
+  const { isAdmin } = useSession();
   // ?status=AWAITING_APPROVAL: only the batches waiting for a second admin (reload-safe).
   const awaitingOnly = useLocation().search.get('status') === 'AWAITING_APPROVAL';
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -39,9 +42,11 @@ export function BatchesPage() {
         title={t('batches.title')}
         description={t('batches.description')}
         actions={
-          <Link to="/batches/new" className="button button-primary">
-            {t('batches.new')}
-          </Link>
+          isAdmin ? (
+            <Link to="/batches/new" className="button button-primary">
+              {t('batches.new')}
+            </Link>
+          ) : undefined
         }
       />
       <fieldset className="batch-filter">
@@ -67,21 +72,13 @@ export function BatchesPage() {
       ) : batches.length === 0 && awaitingOnly ? (
         <EmptyState title={t('batches.filter.empty')} />
       ) : batches.length === 0 ? (
-        <EmptyState
-          title={t('batches.empty.title')}
-          action={
-            <Link to="/batches/new" className="button button-primary">
-              {t('home.getStarted')}
-            </Link>
-          }
-        >
-          {t('batches.empty.body')}
-        </EmptyState>
+        <EmptyState title={t('batches.empty.title')}>{t(isAdmin ? 'batches.empty.body' : 'batches.empty.viewer')}</EmptyState>
       ) : (
         <>
           <BatchTable batches={batches} caption={t('batches.title')} />
           <Pager
             page={cursors.length}
+            pages={Math.ceil(connection.totalCount / PAGE_SIZE)}
             busy={fetching}
             hasPrevious={cursors.length > 1}
             hasNext={connection.pageInfo.hasNextPage}

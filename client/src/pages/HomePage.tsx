@@ -9,7 +9,8 @@ import { useSession } from '../session';
 
 export function HomePage() {
   const { t, tn, number, percent } = useI18n();
-  const { viewer } = useSession();
+  // One "Get started", at the top, and only for an admin (a viewer cannot upload).
+  const { viewer, isAdmin } = useSession();
   const [counts, refetchCounts] = useQuery({ query: AccountCountsQuery, requestPolicy: 'cache-and-network' });
 
   const eligible = counts.data?.eligible.totalCount ?? 0;
@@ -21,9 +22,11 @@ export function HomePage() {
         title={t('home.title')}
         description={t('home.description', { platform: viewer.platform.name })}
         actions={
-          <Link to="/batches/new" className="button button-primary">
-            {t('home.getStarted')}
-          </Link>
+          isAdmin ? (
+            <Link to="/batches/new" className="button button-primary">
+              {t('home.getStarted')}
+            </Link>
+          ) : undefined
         }
       />
 
@@ -66,9 +69,7 @@ export function HomePage() {
           <li>{t('home.start.step5')}</li>
         </ol>
         {missing > 0 ? <p>{tn('home.start.missingHint', missing)}</p> : null}
-        <Link to="/batches/new" className="button button-primary">
-          {t('home.getStarted')}
-        </Link>
+        {isAdmin ? null : <p className="muted">{t('home.start.viewer')}</p>}
       </section>
 
       <RecentBatches />
@@ -78,6 +79,7 @@ export function HomePage() {
 
 function RecentBatches() {
   const { t } = useI18n();
+  const { isAdmin } = useSession();
   const [{ data, error, fetching }, refetch] = useQuery({ query: RecentBatchesQuery, requestPolicy: 'cache-and-network' });
   const batches = data?.uploadBatches.edges.map((edge) => edge.node) ?? [];
 
@@ -94,16 +96,7 @@ function RecentBatches() {
       ) : !data && fetching ? (
         <LoadingState />
       ) : batches.length === 0 ? (
-        <EmptyState
-          title={t('batches.empty.title')}
-          action={
-            <Link to="/batches/new" className="button">
-              {t('home.getStarted')}
-            </Link>
-          }
-        >
-          {t('batches.empty.body')}
-        </EmptyState>
+        <EmptyState title={t('batches.empty.title')}>{t(isAdmin ? 'batches.empty.body' : 'batches.empty.viewer')}</EmptyState>
       ) : (
         <BatchTable batches={batches} caption={t('home.batches.title')} />
       )}

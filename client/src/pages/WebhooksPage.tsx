@@ -78,6 +78,7 @@ function CreateEndpointForm({ onCreated }: { onCreated(result: CreatedWebhookEnd
   const urlId = useId();
   const descriptionId = useId();
   const errorId = useId();
+  const hintId = useId();
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [localError, setLocalError] = useState<string | null>(null);
@@ -116,9 +117,14 @@ function CreateEndpointForm({ onCreated }: { onCreated(result: CreatedWebhookEnd
             placeholder="https://example.com/webhooks/comms"
             value={url}
             aria-invalid={message ? true : undefined}
-            aria-describedby={message ? errorId : undefined}
+            aria-describedby={message ? `${hintId} ${errorId}` : hintId}
             onChange={(event) => setUrl(event.target.value)}
           />
+          {/* The server's policy (docs/WEBHOOKS.md "URL policy"): http:// is accepted, and a private
+              address such as 127.0.0.1 only where the server allows it (development and tests). */}
+          <p id={hintId} className="field-hint muted small">
+            {t('webhooks.form.urlHint')}
+          </p>
         </div>
         <div className="field field-grow">
           <label htmlFor={descriptionId}>
@@ -291,7 +297,7 @@ function DeliveryTable({ deliveries, total }: { deliveries: readonly WebhookDeli
   const { t, tn, number, dateTime } = useI18n();
   return (
     <div className="table-wrap">
-      <table className="table table-compact">
+      <table className="table table-compact table-stack">
         <caption className="visually-hidden">{t('webhooks.deliveries.title')}</caption>
         <thead>
           <tr>
@@ -309,15 +315,15 @@ function DeliveryTable({ deliveries, total }: { deliveries: readonly WebhookDeli
             const when = delivery.deliveredAt ?? delivery.lastAttemptAt ?? delivery.createdAt;
             return (
               <tr key={delivery.eventId}>
-                <td>
+                <td data-label={t('webhooks.deliveries.col.event')}>
                   <span className="mono small">{delivery.eventId}</span>
                   <div className="muted small">{delivery.eventType}</div>
                 </td>
-                <td>
+                <td data-label={t('webhooks.deliveries.col.status')}>
                   <span className={`badge badge-${DELIVERY_TONE[delivery.status]}`}>{t(`webhooks.delivery.${delivery.status}`)}</span>
                 </td>
-                <td className="num">{number(delivery.attempts)}</td>
-                <td>
+                <td className="num" data-label={t('webhooks.deliveries.col.attempts')}>{number(delivery.attempts)}</td>
+                <td data-label={t('webhooks.deliveries.col.response')}>
                   {delivery.lastStatusCode !== null ? (
                     <span className="mono">HTTP {delivery.lastStatusCode}</span>
                   ) : delivery.attempts === 0 ? (
@@ -330,7 +336,7 @@ function DeliveryTable({ deliveries, total }: { deliveries: readonly WebhookDeli
                     <div className="muted small">{t('webhooks.deliveries.next', { at: dateTime(delivery.nextAttemptAt) })}</div>
                   ) : null}
                 </td>
-                <td>
+                <td data-label={t('webhooks.deliveries.col.when')}>
                   <time dateTime={when}>{dateTime(when)}</time>
                 </td>
               </tr>

@@ -10,6 +10,7 @@ import type { Env } from '../config/env.js';
 import type { Logger } from '../logger.js';
 import { entities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
+import { readKnexClient } from './sql.js';
 import { startWalCheckpointer } from './sqlite-checkpoint.js';
 
 export interface OrmOpenOptions {
@@ -46,13 +47,20 @@ export function ormOptions(database: Env['database'], logger?: Logger, open: Orm
       ...common,
       driver: BetterSqliteDriver,
       dbName: file,
+      // A second connection to the same file for reads outside transactions (MikroORM sends
+      // `find`s there: preferReadReplicas). In WAL a reader never waits for the writer, so a
+      // request's reads no longer queue behind a job's chunk transactions on the one write
+      // connection (knex's SQLite pool holds one). Transactions, flushes and the bulk seam stay
+      // on the write connection. `:memory:` is one database per connection: no replica.
+      replicas: file === ':memory:' ? [] : [{ name: 'read' }],
       pool: {
         // WAL lets the CLI and readers work beside a running server; the busy
         // timeout makes a second process wait for the write lock instead of failing.
         // biome-ignore lint/suspicious/noExplicitAny: knex pool hook, untyped connection
         afterCreate: (conn: any, done: (err: Error | null, conn: unknown) => void) => {
-          conn.pragma('journal_mode = WAL');
+          // The busy timeout first: switching to WAL takes a lock another connection may hold.
           conn.pragma('busy_timeout = 10000');
+          conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
           conn.pragma(`wal_autocheckpoint = ${open.backgroundCheckpoints ? 0 : AUTOCHECKPOINT_PAGES}`);
           conn.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
@@ -68,9 +76,26 @@ export function ormOptions(database: Env['database'], logger?: Logger, open: Orm
 /** Connects and brings the schema up to date; migrations run at every start. */
 export async function openOrm(database: Env['database'], logger?: Logger, open: OrmOpenOptions = {}): Promise<MikroORM> {
   const orm = await MikroORM.init(ormOptions(database, logger, open));
+  await makeReadConnectionReadOnly(orm, database);
   const applied = await migrateOnce(orm, database, logger);
   if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;
+}
+
+/**
+ * SQLite's read connection refuses writes (`query_only`), so a write sent there by mistake
+ * fails loudly instead of waiting for the write lock inside a synchronous call. knex keeps the
+ * connection for the pool's life (SQLite pools hold min 1, max 1).
+ */
+async function makeReadConnectionReadOnly(orm: MikroORM, database: Env['database']): Promise<void> {
+  if (database.dialect !== 'sqlite' || database.file === ':memory:') return;
+  const client = readKnexClient(orm);
+  const conn = await client.acquireConnection();
+  try {
+    conn.pragma('query_only = ON');
+  } finally {
+    await client.releaseConnection(conn);
+  }
 }
 
 /** The PostgreSQL advisory lock migrations run under: one 64-bit key for this application ("comms"). */

@@ -58,6 +58,15 @@ describe.each(TEST_DIALECTS)('SqlDatabase on %s', (dialect) => {
     ]);
   });
 
+  it('insertMany keeps tabs, line breaks and backslash sequences as written (PostgreSQL streams them as COPY text)', async () => {
+    const t = sqlTypes(dialect);
+    await db.execute(`create table seam_text (id ${t.int} primary key, note ${t.text})`);
+    const notes = ['a\tb', 'line\nbreak', 'cr\r\nlf', '\\N', '\\', 'back\\slash\\t', 'tab at end\t'];
+    await db.transaction((tx) => tx.insertMany('seam_text', ['id', 'note'], notes.map((note, i) => [i, note])));
+    const back = await db.query<{ note: string }>('select note from seam_text order by id');
+    expect(back.map((r) => r.note)).toEqual(notes);
+  });
+
   it('returns rows the same from both drivers: times as Date, booleans as boolean, counts as number', async () => {
     const t = sqlTypes(dialect);
     await db.execute(`create table seam_kinds (id ${t.id} primary key, enabled ${t.bool} not null, seen_at ${t.time}, n ${t.bigint})`);

@@ -7,7 +7,7 @@ import { ApiKeyResolver } from '../modules/auth/api-key.resolver.js';
 import { MemberResolver } from '../modules/auth/member.resolver.js';
 import { BatchFixResolver } from '../modules/batches/batch-fix.resolver.js';
 import { ApprovalResolver } from '../modules/batches/approval.resolver.js';
-import { BatchResolver } from '../modules/batches/batch.resolver.js';
+import { BatchResolver, BatchRowResolver } from '../modules/batches/batch.resolver.js';
 import { RollbackResolver } from '../modules/batches/rollback/rollback.resolver.js';
 import { PlatformSettingsResolver } from '../modules/platforms/platform-settings.resolver.js';
 import { ViewerResolver } from '../modules/platforms/viewer.resolver.js';
@@ -20,6 +20,7 @@ export const resolvers = [
   PlatformSettingsResolver,
   AccountResolver,
   BatchResolver,
+  BatchRowResolver,
   BatchFixResolver,
   ApprovalResolver,
   RollbackResolver,

@@ -65,7 +65,7 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
         // a session carried by cookie is only honoured from our own pages (cross-site WebSocket hijacking).
         if (typeof authorization !== 'string' && sessionToken && !sameHost(request.headers.origin, origin)) return false;
         const principal = await resolvePrincipal(
-          services.orm.em.fork(),
+          services.db.reads,
           typeof authorization === 'string' ? authorization : undefined,
           sessionToken,
         );
@@ -196,10 +196,10 @@ export async function createHttpApp(services: Services, schema: GraphQLSchema, m
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const em = services.orm.em.fork();
-        const principal = await resolvePrincipal(em, req.headers.authorization, readSessionCookie(req.headers.cookie));
+        const principal = await resolvePrincipal(services.db.reads, req.headers.authorization, readSessionCookie(req.headers.cookie));
         if (!principal) throw unauthenticated();
         if (principal.kind === 'apiKey') keyUsage.touch(principal.subjectId);
+        const em = services.orm.em.fork();
         return { em, principal, services, logger, origin: requestOrigin(env.PUBLIC_URL, req) };
       },
     }),

@@ -15,7 +15,7 @@ export function sessionHandler(services: Services) {
     res.setHeader('Cache-Control', 'no-store');
     const token = readSessionCookie(req.headers.cookie);
     const em = services.orm.em.fork();
-    const principal = token ? await principalFromSession(em, token) : null;
+    const principal = token ? await principalFromSession(services.db.reads, token) : null;
     if (!principal) {
       res.status(204).end();
       return;

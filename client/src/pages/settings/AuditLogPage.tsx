@@ -117,7 +117,7 @@ function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
   const { t, dateTime } = useI18n();
   return (
     <div className="table-wrap">
-      <table className="table">
+      <table className="table table-stack">
         <caption className="visually-hidden">{t('settings.audit.title')}</caption>
         <thead>
           <tr>
@@ -131,13 +131,19 @@ function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
         <tbody>
           {entries.map((entry) => (
             <tr key={entry.id} data-action={entry.action}>
-              <td>
+              <td data-label={t('audit.col.when')}>
                 <time dateTime={entry.at}>{dateTime(entry.at)}</time>
               </td>
-              <td className="break">{entry.actor ?? <span className="muted">{t('audit.system')}</span>}</td>
-              <td>{actionLabel(t, entry.action)}</td>
-              <td className="break mono small">{entry.target}</td>
-              <td className="break small">{detailsText(entry.details)}</td>
+              <td className="break" data-label={t('audit.col.actor')}>
+                {entry.actor ?? <span className="muted">{t('audit.system')}</span>}
+              </td>
+              <td data-label={t('audit.col.action')}>{actionLabel(t, entry.action)}</td>
+              <td className="break mono small" data-label={t('audit.col.target')}>
+                {entry.target}
+              </td>
+              <td className="break small" data-label={t('audit.col.details')}>
+                {detailsText(entry.details)}
+              </td>
             </tr>
           ))}
         </tbody>

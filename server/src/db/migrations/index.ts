@@ -10,6 +10,7 @@ import { Migration0008ApprovalRollback } from './Migration0008ApprovalRollback.j
 import { Migration0009PeopleKeysAudit } from './Migration0009PeopleKeysAudit.js';
 import { Migration0010EmailQuality } from './Migration0010EmailQuality.js';
 import { Migration0011WebhookRetention } from './Migration0011WebhookRetention.js';
+import { Migration0013BatchRowFillfactor } from './Migration0013BatchRowFillfactor.js';
 import { Migration0015WebhookCounts } from './Migration0015WebhookCounts.js';
 
 /**
@@ -28,5 +29,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0009PeopleKeysAudit', class: Migration0009PeopleKeysAudit },
   { name: 'Migration0010EmailQuality', class: Migration0010EmailQuality },
   { name: 'Migration0011WebhookRetention', class: Migration0011WebhookRetention },
+  { name: 'Migration0013BatchRowFillfactor', class: Migration0013BatchRowFillfactor },
   { name: 'Migration0015WebhookCounts', class: Migration0015WebhookCounts },
 ];

@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlReads } from '../../db/sql.js';
 import { newId, randomToken, sha256Hex } from '../../ids.js';
 import { ApiKey } from './api-key.entity.js';
 import { DashboardUser, Role } from './dashboard-user.entity.js';
@@ -55,21 +56,25 @@ export async function createUser(
   return { email, password };
 }
 
+// Every request runs one of these two, so each is one statement (prepared once per connection),
+// on the read connection: no ORM unit of work, and never queued behind a job's write transaction.
+const API_KEY_LOOKUP = 'select id, platform_id, prefix from api_key where key_hash = $1 and revoked_at is null';
+const SESSION_LOOKUP = `select u.id, u.platform_id, u.role, u.email from session s join dashboard_user u on u.id = s.user_id
+  where s.token_hash = $1 and s.expires_at > $2`;
+
 /** The principal behind a `Bearer sk_…` key, or null. */
-export async function principalFromApiKey(em: EntityManager, key: string): Promise<Principal | null> {
+export async function principalFromApiKey(reads: SqlReads, key: string): Promise<Principal | null> {
   if (!key.startsWith('sk_')) return null;
-  const row = await em.findOne(ApiKey, { keyHash: sha256Hex(key), revokedAt: null });
+  const [row] = await reads.query<{ id: string; platform_id: string; prefix: string }>(API_KEY_LOOKUP, [sha256Hex(key)]);
   if (!row) return null;
-  return { platformId: row.platformId, role: Role.ADMIN, kind: 'apiKey', subjectId: row.id, keyPrefix: row.prefix, actor: row.prefix };
+  return { platformId: row.platform_id, role: Role.ADMIN, kind: 'apiKey', subjectId: row.id, keyPrefix: row.prefix, actor: row.prefix };
 }
 
 /** The principal behind a session cookie token, or null when unknown or expired. */
-export async function principalFromSession(em: EntityManager, token: string): Promise<Principal | null> {
-  const session = await em.findOne(Session, { tokenHash: sha256Hex(token), expiresAt: { $gt: new Date() } });
-  if (!session) return null;
-  const user = await em.findOne(DashboardUser, { id: session.userId });
+export async function principalFromSession(reads: SqlReads, token: string): Promise<Principal | null> {
+  const [user] = await reads.query<{ id: string; platform_id: string; role: Role; email: string }>(SESSION_LOOKUP, [sha256Hex(token), new Date()]);
   if (!user) return null;
-  return { platformId: user.platformId, role: user.role, kind: 'user', subjectId: user.id, email: user.email, actor: user.email };
+  return { platformId: user.platform_id, role: user.role, kind: 'user', subjectId: user.id, email: user.email, actor: user.email };
 }
 
 // Verifying against a fixed hash when the email is unknown keeps the response
@@ -105,14 +110,14 @@ export async function signOut(em: EntityManager, token: string): Promise<void> {
  * The Authorization header wins when both are present.
  */
 export async function resolvePrincipal(
-  em: EntityManager,
+  reads: SqlReads,
   authorization: string | undefined,
   sessionToken: string | undefined,
 ): Promise<Principal | null> {
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    return match ? principalFromApiKey(em, match[1]) : null;
+    return match ? principalFromApiKey(reads, match[1]) : null;
   }
-  if (sessionToken) return principalFromSession(em, sessionToken);
+  if (sessionToken) return principalFromSession(reads, sessionToken);
   return null;
 }

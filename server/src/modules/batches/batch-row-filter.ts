@@ -1,4 +1,4 @@
-import { isApplicable, maskOf, type RowChange } from './batch-row.codes.js';
+import { isApplicable, maskOf, ROW_CHANGES, type RowChange } from './batch-row.codes.js';
 import type { RowIssueCode } from './pipeline/issues.js';
 
 /**
@@ -9,6 +9,26 @@ export interface RowFilter {
   changes?: readonly string[] | null;
   issueCodes?: readonly RowIssueCode[] | null;
   applyStatuses?: readonly string[] | null;
+  /** Exact account id, or a piece of the new email, current email, business name or account id. */
+  search?: string | null;
+}
+
+/** Orders of the review's rows: by row number, or by change (in ROW_CHANGES order) then row number. */
+export const BATCH_ROW_SORTS = ['ROW_NUMBER', 'ROW_NUMBER_DESC', 'CHANGE', 'CHANGE_DESC'] as const;
+export type BatchRowSort = (typeof BATCH_ROW_SORTS)[number];
+
+/** A change's place in the CHANGE order, as SQL: its index in ROW_CHANGES (a literal, no parameter). */
+export const CHANGE_RANK_SQL = `(case change ${ROW_CHANGES.map((c, i) => `when '${c}' then ${i}`).join(' ')} end)`;
+
+/** Longest search; no id, name or email is near it, and SQLite refuses LIKE patterns past its own limit. */
+export const MAX_ROW_SEARCH_CHARS = 200;
+
+/** An account id as the template writes it: then the search is one probe of the (batch_id, account_id) index. */
+const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
+
+/** LIKE pattern matching `text` literally (the same escape on both dialects). */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** Where the filter's values go: the statement's parameters so far (`$n` is the n-th). */
@@ -38,6 +58,19 @@ export function batchRowFilterSql(filter: RowFilter | null | undefined, params: 
     params.push(maskOf(filter.issueCodes));
     // "issue_mask <> 0" lets the planner walk the partial index of problem rows.
     where.push(`issue_mask <> 0 and (issue_mask & $${params.length}) <> 0`);
+  }
+  const search = filter?.search?.trim();
+  if (search) {
+    if (ACCOUNT_ID.test(search)) {
+      params.push(search);
+      where.push(`account_id = $${params.length}`);
+    } else {
+      // A piece of an address or a name: read within the batch's rows (see ARCHITECTURE.md, the review).
+      params.push(likeContains(search.toLowerCase()));
+      const p = `$${params.length}`;
+      const cols = ['new_email', 'current_email', 'business_name', 'account_id'];
+      where.push(`(${cols.map((c) => `lower(${c}) like ${p} escape '\\'`).join(' or ')})`);
+    }
   }
   return where;
 }

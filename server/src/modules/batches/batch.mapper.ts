@@ -113,7 +113,12 @@ export function rowFromRecord(r: BatchRowRecord): BatchRowType {
     newEmail: r.new_email,
     currentEmail: r.current_email,
     change: r.change as RowChangeEnum,
-    issues: r.issues ? (JSON.parse(r.issues) as RowIssue[]).map((i) => ({ ...i }) as BatchRowType['issues'][number]) : [],
+    issues: r.issues
+      ? (JSON.parse(r.issues) as RowIssue[]).map(({ params, ...i }) => ({
+          ...i,
+          params: Object.entries(params ?? {}).map(([name, value]) => ({ name, value })),
+        }))
+      : [],
     applyStatus: r.apply_status as RowApplyStatusEnum,
     fileEmail: r.file_email ?? null,
   };

@@ -6,13 +6,14 @@ import { Role } from '../auth/dashboard-user.entity.js';
 import { reportResource } from '../files/report.route.js';
 import { templateFilterParam, templateResource, templateRowCount } from '../files/template.route.js';
 import { uploadUrl } from '../files/upload.route.js';
-import { listBatchRows } from './batch-rows.service.js';
+import { accountEmailNow, findBatchRow, listBatchRows, rowsBefore } from './batch-rows.service.js';
 import { batchCreator, cancelBatch, confirmBatch, createBatch, findBatch, listBatches } from './batch.service.js';
 import { batchUpdates, problemRowLists } from './batch.subscriptions.js';
 import { batchHistory } from './batch.service.js';
 import {
   BatchRowConnection,
   BatchRowFilter,
+  BatchRowSortEnum,
   BatchRowType,
   BatchTransitionType,
   CreateUploadBatchInput,
@@ -65,15 +66,42 @@ export class BatchResolver {
     return listBatches(ctx.services.db, ctx.principal.platformId, pageSize(first, 20, 100), after, filter?.statuses);
   }
 
-  @FieldResolver(() => BatchRowConnection, { description: 'Rows in rowNumber order.' })
+  @FieldResolver(() => BatchRowConnection, { description: 'Rows in rowNumber order (or as `sort` says).' })
   rows(
     @Root() batch: UploadBatchType,
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('filter', () => BatchRowFilter, { nullable: true }) filter?: BatchRowFilter | null,
+    @Arg('sort', () => BatchRowSortEnum, { nullable: true, description: 'ROW_NUMBER when absent; a cursor is only valid with its own sort.' })
+    sort?: BatchRowSortEnum | null,
+    @Arg('offset', () => Int, {
+      nullable: true,
+      description: 'Skip this many rows of the filtered, sorted set (after `after`, if given): a page anywhere, in either direction.',
+    })
+    offset?: number | null,
   ) {
-    return listBatchRows(ctx.services.db, batch, { first: pageSize(first, 100, 1000), after, filter });
+    return listBatchRows(ctx.services.db, batch, { first: pageSize(first, 100, 1000), after, offset, filter, sort });
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      'How many rows of the filtered, sorted set come before this row (its position, or where it would be if the filter leaves it out); null when the batch has no such row. Jump to a row: pass it as `offset`.',
+  })
+  rowPosition(
+    @Root() batch: UploadBatchType,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('rowNumber', () => Int) rowNumber: number,
+    @Arg('filter', () => BatchRowFilter, { nullable: true }) filter?: BatchRowFilter | null,
+    @Arg('sort', () => BatchRowSortEnum, { nullable: true }) sort?: BatchRowSortEnum | null,
+  ): Promise<number | null> {
+    return rowsBefore(ctx.services.db, batch, rowNumber, filter, sort);
+  }
+
+  @FieldResolver(() => BatchRowType, { nullable: true, description: 'One row by its row number; null when there is none.' })
+  row(@Root() batch: UploadBatchType, @Ctx() ctx: GraphQLContext, @Arg('rowNumber', () => Int) rowNumber: number): Promise<BatchRowType | null> {
+    return findBatchRow(ctx.services.db, batch.id, rowNumber);
   }
 
   @FieldResolver(() => String, {
@@ -141,3 +169,14 @@ export class BatchResolver {
   }
 }
 
+
+@Resolver(() => BatchRowType)
+export class BatchRowResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'The account’s email as it is now (after an apply: what it left, or what changed it since); one lookup per row, meant for a row’s detail.',
+  })
+  accountEmail(@Root() row: BatchRowType, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    return accountEmailNow(ctx.services.db, ctx.principal.platformId, row.accountId);
+  }
+}

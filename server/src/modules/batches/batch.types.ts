@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../graphql/relay.js';
-import type { RowHistogram } from './batch-row-filter.js';
+import { BATCH_ROW_SORTS, type BatchRowSort, type RowHistogram } from './batch-row-filter.js';
 import {
   ISSUE_SEVERITIES,
   type IssueSeverity,
@@ -22,6 +22,8 @@ export const IssueSeverityEnum = enumOf(ISSUE_SEVERITIES);
 export type IssueSeverityEnum = IssueSeverity;
 export const RowApplyStatusEnum = enumOf(ROW_APPLY_STATUSES);
 export type RowApplyStatusEnum = RowApplyStatus;
+export const BatchRowSortEnum = enumOf(BATCH_ROW_SORTS);
+export type BatchRowSortEnum = BatchRowSort;
 export enum FileErrorCodeEnum {
   EMPTY_FILE = 'EMPTY_FILE',
   MISSING_REQUIRED_HEADERS = 'MISSING_REQUIRED_HEADERS',
@@ -36,6 +38,10 @@ registerEnumType(RowChangeEnum, { name: 'RowChange' });
 registerEnumType(RowIssueCodeEnum, { name: 'RowIssueCode' });
 registerEnumType(IssueSeverityEnum, { name: 'IssueSeverity' });
 registerEnumType(RowApplyStatusEnum, { name: 'RowApplyStatus' });
+registerEnumType(BatchRowSortEnum, {
+  name: 'BatchRowSort',
+  description: 'Order of a batch’s rows: by row number, or by change (in RowChange order, then row number); _DESC reverses.',
+});
 registerEnumType(FileErrorCodeEnum, { name: 'FileErrorCode' });
 
 @ObjectType('FileError', { description: 'Why a whole file was refused (status REJECTED).' })
@@ -98,6 +104,15 @@ export class UploadBatchSummaryType {
   rollbackConflicts!: number;
 }
 
+@ObjectType('RowIssueParam', { description: 'One value a row issue’s message is made of, by name.' })
+export class RowIssueParamType {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  value!: string;
+}
+
 @ObjectType('RowIssue')
 export class RowIssueType {
   @Field(() => RowIssueCodeEnum)
@@ -114,6 +129,12 @@ export class RowIssueType {
     description: 'A whole corrected value to use instead (EMAIL_DOMAIN_TYPO: the address with the intended domain).',
   })
   suggestion?: string | null;
+
+  @Field(() => [RowIssueParamType], {
+    description:
+      'The values of the message by name (e.g. email, domain, rows, more), so a client can word it in its own language from the code; empty for issues stored before they existed.',
+  })
+  params!: RowIssueParamType[];
 }
 
 @ObjectType('BatchRow')
@@ -173,6 +194,13 @@ export class BatchRowFilter {
 
   @Field(() => [RowApplyStatusEnum], { nullable: true })
   applyStatuses?: RowApplyStatusEnum[] | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Rows whose account id is exactly this, or whose new email, current email, business name or account id contains it (case-insensitive); at most 200 characters.',
+  })
+  search?: string | null;
 }
 
 @ObjectType('BatchTransition', { description: 'One status change of a batch.' })

@@ -7,7 +7,7 @@ import type { ErrorCode } from '../../graphql/errors.js';
 
 /** The caller of a plain HTTP route, by the same credentials as /graphql. */
 export function principalOf(services: Services, req: Request): Promise<Principal | null> {
-  return resolvePrincipal(services.orm.em.fork(), req.headers.authorization, readSessionCookie(req.headers.cookie));
+  return resolvePrincipal(services.db.reads, req.headers.authorization, readSessionCookie(req.headers.cookie));
 }
 
 /** A JSON error body with the same codes as the GraphQL API. */

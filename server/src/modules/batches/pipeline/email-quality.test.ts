@@ -43,6 +43,7 @@ describe('emailQualityIssues', () => {
         severity: 'WARNING',
         message: 'jean@gmial.com looks like a misspelling of gmail.com. Did you mean jean@gmail.com?',
         suggestion: 'jean@gmail.com',
+        params: { email: 'jean@gmial.com', domain: 'gmail.com', suggestion: 'jean@gmail.com' },
       },
     ]);
   });

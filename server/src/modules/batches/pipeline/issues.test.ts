@@ -15,7 +15,13 @@ describe('duplicateIssue', () => {
       code: 'DUPLICATE_ACCOUNT',
       severity: 'ERROR',
       message: 'Account acct_1 also appears with an email on rows 5 and 9. Keep one row per account.',
+      params: { accountId: 'acct_1', rows: '5,9', more: '0' },
     });
+  });
+
+  it('gives the first ten rows and how many more as params', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => 20 - i);
+    expect(duplicateIssue(rows, undefined, 14).params).toEqual({ accountId: '', rows: '9,10,11,12,13,14,15,16,17,18', more: '4' });
   });
 
   it('handles one row, no account id and long lists', () => {

@@ -11,6 +11,11 @@ export interface RowIssue {
   message: string;
   /** A whole corrected value to use instead (EMAIL_DOMAIN_TYPO: the address with the intended domain). */
   suggestion?: string;
+  /**
+   * The values the message is made of, by name, so a client can word it in its own language from
+   * the code (issues stored before they existed have none; the message stands in).
+   */
+  params?: Record<string, string>;
 }
 
 /** A name column whose value in the file differs from the account on file. */
@@ -22,15 +27,25 @@ export interface NameMismatch {
 
 const MAX_ROWS_LISTED = 10;
 
-const error = (code: RowIssueCode, message: string): RowIssue => ({ code, severity: 'ERROR', message });
-const warning = (code: RowIssueCode, message: string): RowIssue => ({ code, severity: 'WARNING', message });
+type Params = Record<string, string>;
+const error = (code: RowIssueCode, message: string, params: Params): RowIssue => ({ code, severity: 'ERROR', message, params });
+const warning = (code: RowIssueCode, message: string, params: Params): RowIssue => ({ code, severity: 'WARNING', message, params });
+
+/** A list of row numbers as params: the first few, and how many more the message leaves out. */
+function rowParams(rows: number[], total: number): Params {
+  const sorted = [...new Set(rows)].sort((a, b) => a - b);
+  const count = Math.max(total, sorted.length);
+  const shown = sorted.slice(0, MAX_ROWS_LISTED);
+  return { rows: shown.join(','), more: String(count - shown.length) };
+}
 
 /** The Account ID cell is blank or not an `acct_` token. */
 export function invalidAccountIdIssue(typed: string): RowIssue {
-  if (typed === '') return error('INVALID_ACCOUNT_ID', 'The Account ID is blank, so this row cannot be matched to an account.');
+  if (typed === '') return error('INVALID_ACCOUNT_ID', 'The Account ID is blank, so this row cannot be matched to an account.', { value: '' });
   return error(
     'INVALID_ACCOUNT_ID',
     `${showValue(typed)} is not a valid Account ID. An Account ID is acct_ followed by 1 to 64 letters and digits, e.g. acct_1a2B3c.`,
+    { value: showValue(typed) },
   );
 }
 
@@ -39,6 +54,7 @@ export function unknownAccountIssue(accountId: string): RowIssue {
   return error(
     'UNKNOWN_ACCOUNT',
     `No connected account with ID ${accountId} was found for your platform. Check the ID against the template.`,
+    { accountId },
   );
 }
 
@@ -47,12 +63,13 @@ export function accountNotEligibleIssue(accountId: string): RowIssue {
   return error(
     'ACCOUNT_NOT_ELIGIBLE',
     `Account ${accountId} is closed or was rejected, so its email cannot be changed.`,
+    { accountId },
   );
 }
 
 /** The email cell is not a valid address; `reason` comes from `normalizeEmail`. */
 export function invalidEmailIssue(typed: string, reason: string): RowIssue {
-  return error('INVALID_EMAIL', `${showValue(typed)} is not a valid email address. ${reason}`);
+  return error('INVALID_EMAIL', `${showValue(typed)} is not a valid email address. ${reason}`, { value: showValue(typed), reason });
 }
 
 function listRows(rows: number[], total: number): string {
@@ -76,6 +93,7 @@ export function duplicateIssue(otherRowNumbers: number[], accountId?: string, to
   return error(
     'DUPLICATE_ACCOUNT',
     `${subject} also appears with an email on ${listRows(otherRowNumbers, totalOthers)}. Keep one row per account.`,
+    { accountId: accountId ?? '', ...rowParams(otherRowNumbers, totalOthers) },
   );
 }
 
@@ -87,6 +105,7 @@ export function nameMismatchIssue(mismatches: NameMismatch[]): RowIssue {
   return warning(
     'NAME_MISMATCH',
     `${parts.join('; ')}. Check that this row was not shifted, for example by sorting a single column.`,
+    { fields: mismatches.map((m) => m.field).join(', ') },
   );
 }
 
@@ -95,6 +114,7 @@ export function claimedEmailReplacedIssue(currentEmail: string, newEmail: string
   return warning(
     'CLAIMED_EMAIL_REPLACED',
     `The account holder has claimed their email address ${currentEmail}. Replacing it with ${newEmail} is allowed, but make sure they expect the change.`,
+    { currentEmail, newEmail },
   );
 }
 
@@ -106,6 +126,7 @@ export function emailDomainTypoIssue(email: string, suggested: string): RowIssue
     severity: 'WARNING',
     message: `${email} looks like a misspelling of ${domain}. Did you mean ${suggested}?`,
     suggestion: suggested,
+    params: { email, domain, suggestion: suggested },
   };
 }
 
@@ -115,6 +136,7 @@ export function disposableEmailIssue(email: string): RowIssue {
   return warning(
     'DISPOSABLE_EMAIL',
     `${domain} is a disposable (throwaway) mailbox service: messages to ${email} will likely never reach the account holder.`,
+    { email, domain },
   );
 }
 
@@ -124,6 +146,7 @@ export function roleEmailIssue(email: string): RowIssue {
   return warning(
     'ROLE_EMAIL',
     `${email} is a role address (${local}@) that reaches a team or nobody rather than the account holder. Prefer the holder's own address.`,
+    { email, local },
   );
 }
 
@@ -132,11 +155,16 @@ export function sharedEmailIssue(email: string, otherRowNumbers: number[], total
   return warning(
     'SHARED_EMAIL',
     `${email} is also the new email on ${listRows(otherRowNumbers, totalOthers)}. One person may own several accounts; if not, check for a paste error.`,
+    { email, ...rowParams(otherRowNumbers, totalOthers) },
   );
 }
 
 /** The domain has no MX and no A/AAAA record: mail to it cannot be delivered. */
 export function emailDomainUnresolvableIssue(email: string): RowIssue {
   const domain = email.slice(email.lastIndexOf('@') + 1);
-  return warning('EMAIL_DOMAIN_UNRESOLVABLE', `The domain ${domain} has no mail server (no MX, A or AAAA record): mail to ${email} cannot be delivered.`);
+  return warning(
+    'EMAIL_DOMAIN_UNRESOLVABLE',
+    `The domain ${domain} has no mail server (no MX, A or AAAA record): mail to ${email} cannot be delivered.`,
+    { email, domain },
+  );
 }

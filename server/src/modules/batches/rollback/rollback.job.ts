@@ -129,6 +129,10 @@ export async function rollbackBatch(services: Services, payload: RollbackPayload
   ]);
   if (!batch || batch.status !== UploadBatchStatus.ROLLING_BACK) return;
   const started = Date.now();
+  // The statistics of batch_row.apply_status are those of validation (every row PENDING): planned
+  // with them, PostgreSQL expects no APPLIED row and reads the whole table for each chunk's range
+  // (a parallel seq scan instead of the primary key; docs/PERFORMANCE.md, "Rollback").
+  await db.analyze('batch_row');
   let after = 0;
   let races = 0;
   for (;;) {

@@ -78,4 +78,23 @@ describe('ParseInWorker', () => {
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(FileRejection);
   });
+
+  it('parses file after file on its warm worker, two at once, and after one abandoned mid-file, carrying nothing over', { timeout: 60_000 }, async () => {
+    const text = (id: string) => `${HEADER}\r\n${id},Shop,A,B,x@example.com,\r\n${id}b,,,,,\r\n`;
+    const rows = (id: string) => [
+      [
+        { rowNumber: 2, typedId: id, email: 'x@example.com', reason: null, name: 'Shop' },
+        { rowNumber: 3, typedId: `${id}b`, email: '', reason: null, name: null },
+      ],
+    ];
+    expect((await collect(file(text('acct_a')), 10)).chunks).toEqual(rows('acct_a'));
+    const [b, c] = await Promise.all([collect(file(text('acct_b')), 10), collect(file(text('acct_c')), 10)]);
+    expect([b.chunks, c.chunks]).toEqual([rows('acct_b'), rows('acct_c')]);
+    // Abandoned after its first chunk (a cancel): that worker is ended, the next file is whole.
+    const long = [HEADER, ...Array.from({ length: 5_000 }, (_, i) => `acct_${i},,,,,`)].join('\n');
+    const abandoned = new ParseInWorker(file(long, 50), { maxDataRows: 10_000, chunkRows: 100 });
+    for await (const _ of abandoned) break;
+    await abandoned.close();
+    expect((await collect(file(text('acct_d')), 10)).chunks).toEqual(rows('acct_d'));
+  });
 });

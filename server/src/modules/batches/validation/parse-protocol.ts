@@ -1,10 +1,16 @@
 import type { FileErrorCode, FileRejectionDetails } from '../pipeline/errors.js';
 import type { PackedRows } from './packed-rows.js';
 
-/** What the parse worker is started with (`workerData`). */
-export interface ParseWorkerOptions {
+/** What the parse worker is started with (`workerData`): it then parses one file per `start`, one at a time. */
+export interface ParseWorkerData {
   /** The module to run: parse.worker.ts (or .js once compiled), as a file URL. */
   entry: string;
+}
+
+/** One file's parse: sent with `start`. */
+export interface ParseJobOptions {
+  /** Tells this file's messages from a previous file's late ones (an `ack` sent after the end). */
+  job: number;
   maxDataRows: number;
   /** Data rows per packed chunk. */
   chunkRows: number;
@@ -14,17 +20,18 @@ export interface ParseWorkerOptions {
   readAheadBytes: number;
 }
 
-/** Main thread → worker. */
+/** Main thread → worker; every message but `start` names the job it belongs to. */
 export type ToWorker =
-  | { t: 'bytes'; data: Uint8Array }
-  | { t: 'end' }
+  | ({ t: 'start' } & ParseJobOptions)
+  | { t: 'bytes'; job: number; data: Uint8Array }
+  | { t: 'end'; job: number }
   /** One chunk taken: the worker may post another. */
-  | { t: 'ack' };
+  | { t: 'ack'; job: number };
 
-/** Worker → main thread, in this order: `more`/`rows` any number of times, then one of `done`, `rejected`, `failed`. */
+/** Worker → main thread, per job in this order: `more`/`rows` any number of times, then one of `done`, `rejected`, `failed`. */
 export type ToMain =
-  | { t: 'more' }
-  | { t: 'rows'; rows: PackedRows }
-  | { t: 'done'; headerSeen: boolean }
-  | { t: 'rejected'; code: FileErrorCode; message: string; details: FileRejectionDetails }
-  | { t: 'failed'; message: string };
+  | { t: 'more'; job: number }
+  | { t: 'rows'; job: number; rows: PackedRows }
+  | { t: 'done'; job: number; headerSeen: boolean }
+  | { t: 'rejected'; job: number; code: FileErrorCode; message: string; details: FileRejectionDetails }
+  | { t: 'failed'; job: number; message: string };

@@ -1,6 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createDecoder } from '../pipeline/decode.js';
 import { FileRejection } from '../pipeline/errors.js';
 import { unneutralizeCell } from '../pipeline/formula.js';
@@ -8,99 +8,115 @@ import { type ColumnMap, mapHeaders, readRow } from '../pipeline/headers.js';
 import { createRowParser, type ParsedRow } from '../pipeline/parse.js';
 import { prepareRow } from '../pipeline/rules.js';
 import { RowPacker } from './packed-rows.js';
-import type { ParseWorkerOptions, ToMain, ToWorker } from './parse-protocol.js';
+import type { ParseJobOptions, ToMain, ToWorker } from './parse-protocol.js';
 
 /**
  * The parse side of a validation, on its own thread: bytes arrive from the
  * main thread, are decoded, parsed, mapped to columns and checked row by row
  * (everything that does not need the account), and leave in packed chunks.
+ * The thread outlives a file: it parses one file per `start` message, so an
+ * upload does not pay a thread's start-up (parse-in-worker.ts keeps it warm).
  * Only pipeline modules are loaded here: no ORM, no app.
  */
 const port = parentPort;
 if (!port) throw new Error('parse.worker.ts runs as a worker thread');
-const options = workerData as ParseWorkerOptions;
 
 const post = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-// Bytes: one request at a time, buffered ahead up to the high-water mark, so
-// parsing goes on while the main thread is busy inside a chunk's transaction.
-const bytes = new Readable({
-  highWaterMark: options.readAheadBytes,
-  read() {
-    post({ t: 'more' });
-  },
-});
-
-// Chunks: at most `maxChunksInFlight` posted and not yet taken by the main thread.
-let inFlight = 0;
-let resume: (() => void) | null = null;
-port.on('message', (message: ToWorker) => {
-  if (message.t === 'bytes') bytes.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
-  else if (message.t === 'end') bytes.push(null);
-  else if (message.t === 'ack') {
-    inFlight -= 1;
-    const go = resume;
-    resume = null;
-    go?.();
-  }
-});
-
 // A few rows of huge cells must not make one huge chunk (the worker's heap is small).
 const MAX_CHUNK_CHARS = 4_000_000;
-const packer = new RowPacker();
-let columns: ColumnMap | null = null;
-const postChunk = () => {
-  const packed = packer.take();
-  inFlight += 1;
-  post({ t: 'rows', rows: packed }, [packed.rowNumbers.buffer as ArrayBuffer, packed.flags.buffer as ArrayBuffer]);
-};
 
-const sink = new Writable({
-  objectMode: true,
-  highWaterMark: 64,
-  write(row: ParsedRow, _enc, done) {
-    try {
-      if (!columns) {
-        columns = mapHeaders(row.cells);
-        done();
-        return;
+interface Job {
+  id: number;
+  receive(message: ToWorker): void;
+}
+
+function startJob(options: ParseJobOptions): Job {
+  const job = options.job;
+  // Bytes: one request at a time, buffered ahead up to the high-water mark, so
+  // parsing goes on while the main thread is busy inside a chunk's transaction.
+  const bytes = new Readable({
+    highWaterMark: options.readAheadBytes,
+    read() {
+      post({ t: 'more', job });
+    },
+  });
+  // Chunks: at most `maxChunksInFlight` posted and not yet taken by the main thread.
+  let inFlight = 0;
+  let resume: (() => void) | null = null;
+  const packer = new RowPacker();
+  let columns: ColumnMap | null = null;
+  const postChunk = () => {
+    const packed = packer.take();
+    inFlight += 1;
+    post({ t: 'rows', job, rows: packed }, [packed.rowNumbers.buffer as ArrayBuffer, packed.flags.buffer as ArrayBuffer]);
+  };
+
+  const sink = new Writable({
+    objectMode: true,
+    highWaterMark: 64,
+    write(row: ParsedRow, _enc, done) {
+      try {
+        if (!columns) {
+          columns = mapHeaders(row.cells);
+          done();
+          return;
+        }
+        const raw = readRow(row.cells, columns);
+        const typedName = raw.businessName ? unneutralizeCell(raw.businessName).trim() || null : null;
+        packer.add(prepareRow(row.rowNumber, raw), typedName);
+        if (packer.count < options.chunkRows && packer.chars < MAX_CHUNK_CHARS) {
+          done();
+          return;
+        }
+        postChunk();
+        if (inFlight < options.maxChunksInFlight) done();
+        else resume = () => done();
+      } catch (err) {
+        done(err as Error);
       }
-      const raw = readRow(row.cells, columns);
-      const typedName = raw.businessName ? unneutralizeCell(raw.businessName).trim() || null : null;
-      packer.add(prepareRow(row.rowNumber, raw), typedName);
-      if (packer.count < options.chunkRows && packer.chars < MAX_CHUNK_CHARS) {
-        done();
-        return;
+    },
+    final(done) {
+      if (packer.count > 0) postChunk();
+      done();
+    },
+  });
+
+  pipeline(bytes, createDecoder(), createRowParser({ maxDataRows: options.maxDataRows }), sink).then(
+    () => post({ t: 'done', job, headerSeen: columns !== null }),
+    (err: unknown) => {
+      if (err instanceof FileRejection) {
+        post({
+          t: 'rejected',
+          job,
+          code: err.code,
+          message: err.message,
+          details: { line: err.line, missingHeaders: err.missingHeaders, foundHeaders: err.foundHeaders },
+        });
+      } else {
+        post({ t: 'failed', job, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
-      postChunk();
-      if (inFlight < options.maxChunksInFlight) done();
-      else resume = () => done();
-    } catch (err) {
-      done(err as Error);
-    }
-  },
-  final(done) {
-    if (packer.count > 0) postChunk();
-    done();
-  },
+    },
+  );
+
+  return {
+    id: job,
+    receive(message) {
+      if (message.t === 'bytes') bytes.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
+      else if (message.t === 'end') bytes.push(null);
+      else if (message.t === 'ack') {
+        inFlight -= 1;
+        const go = resume;
+        resume = null;
+        go?.();
+      }
+    },
+  };
+}
+
+let current: Job | null = null;
+// The listener keeps the thread alive between files; the main thread unrefs an idle worker.
+port.on('message', (message: ToWorker) => {
+  if (message.t === 'start') current = startJob(message);
+  else if (current && message.job === current.id) current.receive(message);
 });
-
-pipeline(bytes, createDecoder(), createRowParser({ maxDataRows: options.maxDataRows }), sink).then(
-  () => {
-    post({ t: 'done', headerSeen: columns !== null });
-    port.close();
-  },
-  (err: unknown) => {
-    if (err instanceof FileRejection) {
-      post({
-        t: 'rejected',
-        code: err.code,
-        message: err.message,
-        details: { line: err.line, missingHeaders: err.missingHeaders, foundHeaders: err.foundHeaders },
-      });
-    } else {
-      post({ t: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    }
-    port.close();
-  },
-);
