@@ -139,11 +139,11 @@ describe('graceful shutdown (server as a child process, SIGTERM)', () => {
     expect(server.logs.join('\n')).toContain('restarting validation');
     expect(done.summary.totalRows).toBe(rows.length);
     // Started over from a clean batch: each row once.
-    const [{ n, distinct }] = await direct.db.query<{ n: number; distinct: number }>(
-      'select count(*) as n, count(distinct row_number) as distinct from batch_row where batch_id = $1',
+    const [{ n, numbers }] = await direct.db.query<{ n: number; numbers: number }>(
+      'select count(*) as n, count(distinct row_number) as numbers from batch_row where batch_id = $1',
       [batch.id],
     );
-    expect([Number(n), Number(distinct)]).toEqual([rows.length, rows.length]);
+    expect([Number(n), Number(numbers)]).toEqual([rows.length, rows.length]);
     expect((await terminate(server)).code).toBe(0);
   });
 });
