@@ -1,3 +1,4 @@
+import { VIEW_OF_STATUS } from '../lib/batch-status';
 import type { Batch } from '../graphql/documents';
 import { useI18n } from '../i18n/i18n';
 import { Link } from '../lib/router';
@@ -62,7 +63,7 @@ export function BatchTable({ batches, caption }: { batches: readonly Batch[]; ca
                 </time>
                 {batch.createdBy && <span className="muted small block break">{batch.createdBy}</span>}
               </td>
-              {batch.status === 'REJECTED' ? (
+              {VIEW_OF_STATUS[batch.status].rejected ? (
                 <RejectedCells batch={batch} />
               ) : (
                 <>

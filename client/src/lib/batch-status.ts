@@ -1,4 +1,4 @@
-import type { BatchStatus } from '../graphql/documents';
+import type { BatchStatus, RowApplyStatus } from '../graphql/documents';
 
 /**
  * What the dashboard makes of each batch status. Every map is a
@@ -203,3 +203,20 @@ export const ROWS_EDITABLE: Record<BatchStatus, boolean> = {
   ...(Object.fromEntries(Object.keys(TERMINAL).map((s) => [s, false])) as Record<BatchStatus, boolean>),
   VALIDATED: true,
 };
+
+/** The batches a second admin has to look at (the Batches page's filter, `?status=` in its URL). */
+export const APPROVAL_QUEUE: BatchStatus = 'AWAITING_APPROVAL';
+
+/** Rows the apply reached (applied or refused): their account's email as it is now is worth showing. */
+export const ROW_APPLY_REACHED: Record<RowApplyStatus, boolean> = {
+  NOT_APPLICABLE: false,
+  PENDING: false,
+  APPLIED: true,
+  CONFLICT: true,
+  FAILED: false,
+  ROLLED_BACK: true,
+  ROLLBACK_CONFLICT: true,
+};
+
+/** Every row apply status, in the order the review's filter lists them. */
+export const ROW_APPLY_STATUSES = Object.keys(ROW_APPLY_REACHED) as RowApplyStatus[];

@@ -1,3 +1,4 @@
+import { APPROVAL_QUEUE } from '../lib/batch-status';
 import { useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { BatchTable } from '../components/BatchList';
@@ -16,19 +17,19 @@ export function BatchesPage() {
   // Only an admin uploads: a viewer is offered no button that leads to a refusal.
   const { isAdmin } = useSession();
   // ?status=AWAITING_APPROVAL: only the batches waiting for a second admin (reload-safe).
-  const awaitingOnly = useLocation().search.get('status') === 'AWAITING_APPROVAL';
+  const awaitingOnly = useLocation().search.get('status') === APPROVAL_QUEUE;
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1];
   const [{ data, error, fetching }, refetch] = useQuery({
     query: BatchesQuery,
-    variables: { first: PAGE_SIZE, after, filter: awaitingOnly ? { statuses: ['AWAITING_APPROVAL'] } : null },
+    variables: { first: PAGE_SIZE, after, filter: awaitingOnly ? { statuses: [APPROVAL_QUEUE] } : null },
     requestPolicy: 'cache-and-network',
   });
   const [awaiting] = useQuery({ query: AwaitingApprovalQuery, variables: { first: 1 }, requestPolicy: 'cache-and-network' });
   const awaitingCount = awaiting.data?.uploadBatches.totalCount ?? 0;
   const showFilter = (filter: boolean) => {
     setCursors([null]);
-    setSearchParams({ status: filter ? 'AWAITING_APPROVAL' : null });
+    setSearchParams({ status: filter ? APPROVAL_QUEUE : null });
   };
   const lastData = useRef(data);
   if (data) lastData.current = data;

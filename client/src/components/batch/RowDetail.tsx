@@ -1,3 +1,4 @@
+import { ROW_APPLY_REACHED } from '../../lib/batch-status';
 import { type KeyboardEvent, useEffect, useId, useRef } from 'react';
 import { useQuery } from 'urql';
 import { RowDetailQuery } from '../../graphql/review-documents';
@@ -46,7 +47,7 @@ export function RowDetail({ batchId, rowNumber, showApply, onClose }: { batchId:
     }
   };
 
-  const applied = row && (row.applyStatus === 'APPLIED' || row.applyStatus === 'CONFLICT' || row.applyStatus === 'ROLLED_BACK' || row.applyStatus === 'ROLLBACK_CONFLICT');
+  const applied = row && ROW_APPLY_REACHED[row.applyStatus];
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a click outside the sheet closes it too; Escape and Close are the keyboard's way

@@ -1,3 +1,4 @@
+import { ROW_APPLY_STATUSES, ROWS_EDITABLE } from '../../lib/batch-status';
 import { type FormEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useClient } from 'urql';
 import { useMutation } from 'urql';
@@ -29,7 +30,7 @@ export const WARNING_CODES: readonly RowIssueCode[] = [
   'SHARED_EMAIL',
   'EMAIL_DOMAIN_UNRESOLVABLE',
 ];
-export const APPLY_STATUSES: readonly RowApplyStatus[] = ['NOT_APPLICABLE', 'PENDING', 'APPLIED', 'CONFLICT', 'FAILED', 'ROLLED_BACK', 'ROLLBACK_CONFLICT'];
+export const APPLY_STATUSES: readonly RowApplyStatus[] = ROW_APPLY_STATUSES;
 export const SORTS: readonly BatchRowSort[] = ['ROW_NUMBER', 'ROW_NUMBER_DESC', 'CHANGE', 'CHANGE_DESC'];
 /** Wait this long after the last key before searching: one request per word, not per letter. */
 const SEARCH_DELAY_MS = 300;
@@ -140,7 +141,7 @@ export function RowsExplorer({ batch, showApply }: { batch: Batch; showApply: bo
     },
     [editRow, batch.id, patch, refreshLoaded, t],
   );
-  const editable = isAdmin && batch.status === 'VALIDATED';
+  const editable = isAdmin && ROWS_EDITABLE[batch.status];
 
   // The keyboard's row, a focus request (jump, closed detail), and the open row.
   const [active, setActive] = useState(0);
