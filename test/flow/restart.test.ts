@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,21 +69,42 @@ describe('restart safety (server as a child process, SIGKILL)', () => {
     await server.kill('SIGTERM');
   });
 
-  it('marks a batch killed during validation FAILED at the next start, with a message', async () => {
+  it('starts a validation killed mid-way over at the next start, from its stored file; without the file it ends FAILED', async () => {
     const auth = { apiKey };
     const lines = [HEADER];
     for (let i = 0; i < 60_000; i++) lines.push(`${ids[i % ids.length]},,,,,✗`);
-    let server = await spawnServer(settings({ VALIDATION_CHUNK_ROWS: '50' }));
-    const { batch, uploadUrl } = await createBatch(server.url, auth);
-    expect((await putFile(uploadUrl, auth, lines.join('\n'))).status).toBe(202);
-    await until(async () => {
-      const [r] = await db.query<{ processed_rows: number }>('select processed_rows from upload_batch where id = $1', [batch.id]);
-      return Number(r.processed_rows) > 0;
-    });
-    await server.kill('SIGKILL');
+    const uploadDir = settings().UPLOAD_DIR;
+    const killMidValidation = async () => {
+      const server = await spawnServer(settings({ VALIDATION_CHUNK_ROWS: '50' }));
+      const { batch, uploadUrl } = await createBatch(server.url, auth);
+      expect((await putFile(uploadUrl, auth, lines.join('\n'))).status).toBe(202);
+      await until(async () => {
+        const [r] = await db.query<{ processed_rows: number }>('select processed_rows from upload_batch where id = $1', [batch.id]);
+        return Number(r.processed_rows) > 0;
+      });
+      await server.kill('SIGKILL');
+      return batch.id;
+    };
+
+    // The whole file had arrived: the next start validates it again from a clean batch, each row once.
+    const restarted = await killMidValidation();
+    let server = await spawnServer(settings());
+    const validated = await waitForStatus(server.url, auth, restarted, ['VALIDATED']);
+    expect(validated.summary.totalRows).toBe(60_000);
+    expect(server.logs.some((l) => l.includes('restarting validation'))).toBe(true);
+    const [{ n, numbers }] = await db.query<{ n: number; numbers: number }>(
+      'select count(*) as n, count(distinct row_number) as numbers from batch_row where batch_id = $1',
+      [restarted],
+    );
+    expect([Number(n), Number(numbers)]).toEqual([60_000, 60_000]);
+    await server.kill('SIGTERM');
+
+    // The file is gone (a lost disk): nothing to start over from; FAILED, with what to do.
+    const lost = await killMidValidation();
+    rmSync(join(uploadDir, `${lost}.upload`), { force: true });
     server = await spawnServer(settings());
-    const after = await waitForStatus(server.url, auth, batch.id, ['FAILED'], 10_000);
-    expect(after.failureMessage).toMatch(/restarted.*Upload the file again/);
+    const failed = await waitForStatus(server.url, auth, lost, ['FAILED'], 10_000);
+    expect(failed.failureMessage).toMatch(/restarted.*Upload the file again/);
     await server.kill('SIGTERM');
   });
 });

@@ -631,7 +631,7 @@ export const en = {
   'review.suggestion': 'Suggestion: {value}',
   'review.moreIssues': '+{count} more',
   'review.open': 'Details',
-  'review.open.label': 'Open row {row}',
+  'review.open.label': 'Details of row {row}',
   'review.detail.title': 'Row {row}',
   'review.detail.close': 'Close',
   'review.detail.account': 'Account',

@@ -634,7 +634,7 @@ export const fr: Messages = {
   'review.suggestion': 'Suggestion : {value}',
   'review.moreIssues': '+{count} de plus',
   'review.open': 'Détails',
-  'review.open.label': 'Ouvrir la ligne {row}',
+  'review.open.label': 'Détails de la ligne {row}',
   'review.detail.title': 'Ligne {row}',
   'review.detail.close': 'Fermer',
   'review.detail.account': 'Compte',

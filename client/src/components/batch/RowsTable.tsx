@@ -404,7 +404,7 @@ export function RowsGrid({
       <div ref={scrollRef} className="vrows-scroll rt-scroll" style={{ height }}>
         {/* biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the WAI-ARIA grid pattern on a table: arrows move between rows, Enter opens one */}
         <table className="vrows-table" role="grid" aria-label={label} aria-describedby={helpId} aria-rowcount={count + 1} aria-colcount={columns}>
-          <thead className="vrows-head">
+          <thead className={`vrows-head${narrow ? ' visually-hidden' : ''}`}>
             <tr className={gridClass} aria-rowindex={1}>
               <th scope="col" className="num" aria-colindex={1}>
                 {t('rows.col.row')}
@@ -478,8 +478,11 @@ export function RowsGrid({
                     {row.rowNumber}
                   </td>
                   <td className="vrows-account rt-c-account" aria-colindex={2}>
-                    <span className="ellipsis vrows-business">{row.businessName || <span className="muted">{t('rows.noBusinessName')}</span>}</span>
-                    <span className="ellipsis mono small muted">{row.accountId || '—'}</span>
+                    <span className="ellipsis vrows-business" title={row.businessName || undefined}>
+                      {row.businessName || <span className="muted">{t('rows.noBusinessName')}</span>}
+                    </span>
+                    {/* An id is copied whole: it wraps rather than being cut. */}
+                    <span className="mono small muted rt-account-id">{row.accountId || '—'}</span>
                   </td>
                   <td className="rt-wrap rt-c-current" aria-colindex={3}>
                     {row.currentEmail || <span className="muted">{t('rows.noEmail')}</span>}

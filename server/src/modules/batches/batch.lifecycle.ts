@@ -3,7 +3,7 @@ import type { Services } from '../../services.js';
 import { type ApplyPayload, applyBatch } from './apply/apply.job.js';
 import { APPLY_JOB, publishBatch, VALIDATE_JOB } from './batch.service.js';
 import { UploadBatchStatus } from './lifecycle/batch-status.js';
-import { batchesIn, batchesWithPlatformIn, deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition } from './store/batch.store.js';
+import { batchesIn, deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition, validatingBatches } from './store/batch.store.js';
 import { failBatch, type ValidatePayload, validateUpload } from './validation/validate.job.js';
 import { registerRollbackJob, resumeRollbacks } from './rollback/rollback.job.js';
 
@@ -110,18 +110,19 @@ export const INTERRUPTED_VALIDATION_MESSAGE =
   'The server restarted while this file was being validated. Upload the file again in a new batch.';
 
 /**
- * Embedded start: the previous process's validations died with its queue. One whose file is still
- * stored (handed back at shutdown, or cut by a crash) starts over from a clean batch; one without
- * it can never finish and ends FAILED. Files no validation wants any more are dropped.
+ * Embedded start: the previous process's validations died with its queue. One whose whole file is
+ * stored (handed back at shutdown, or cut by a crash after the upload ended) starts over from a
+ * clean batch; one whose upload was cut, or whose file is gone, can never finish and ends FAILED.
+ * Files no validation wants any more are dropped.
  */
 async function restartInterruptedValidations(services: Services): Promise<void> {
   const restart: Array<{ id: string; platformId: string }> = [];
   let cut = 0;
-  for (const batch of await batchesWithPlatformIn(services.db, UploadBatchStatus.VALIDATING)) {
-    if (await services.uploads.has(batch.id)) restart.push(batch);
+  for (const batch of await validatingBatches(services.db)) {
+    if (batch.uploaded && (await services.uploads.has(batch.id))) restart.push(batch);
     else if (await failBatch(services, batch.id, INTERRUPTED_VALIDATION_MESSAGE)) cut++;
   }
-  if (cut > 0) services.logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED (their file was gone)');
+  if (cut > 0) services.logger.warn({ count: cut }, 'batches interrupted during validation marked FAILED (upload cut short or file gone)');
   await services.uploads.removeAll(new Set(restart.map((b) => b.id)));
   for (const { id, platformId } of restart) {
     services.logger.info({ batchId: id }, 'restarting validation');

@@ -197,13 +197,20 @@ export async function purgeRows(tx: SqlTx, batchId: string, now: Date): Promise<
 
 /** Batches a restart must look at: those a job was working on. */
 export async function batchesIn(db: Executor, status: BatchStatus): Promise<string[]> {
-  return (await batchesWithPlatformIn(db, status)).map((b) => b.id);
+  const rows = await db.query<{ id: string }>('select id from upload_batch where status = $1', [status]);
+  return rows.map((r) => r.id);
 }
 
-/** Batches in a status with their platform (to enqueue their jobs again). */
-export async function batchesWithPlatformIn(db: Executor, status: BatchStatus): Promise<Array<{ id: string; platformId: string }>> {
-  const rows = await db.query<{ id: string; platform_id: string }>('select id, platform_id from upload_batch where status = $1', [status]);
-  return rows.map((r) => ({ id: r.id, platformId: r.platform_id }));
+/**
+ * VALIDATING batches with their platform, and whether their whole file had arrived (`upload_bytes`
+ * is written only after the upload's last byte is stored): start-up decides which can start over.
+ */
+export async function validatingBatches(db: Executor): Promise<Array<{ id: string; platformId: string; uploaded: boolean }>> {
+  const rows = await db.query<{ id: string; platform_id: string; upload_bytes: number | null }>(
+    'select id, platform_id, upload_bytes from upload_batch where status = $1',
+    [UploadBatchStatus.VALIDATING],
+  );
+  return rows.map((r) => ({ id: r.id, platformId: r.platform_id, uploaded: r.upload_bytes !== null }));
 }
 
 /** Batches past their expiry date that can still expire (the sweep then expires each with a guarded statement). */
