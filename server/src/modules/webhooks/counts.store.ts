@@ -15,7 +15,6 @@ export async function deliveryCounts(db: SqlDatabase, endpointId: string): Promi
   return new Map(rows.map((r) => [r.status, Number(r.n)]));
 }
 
-
 /**
  * Folds each key's rows into one and drops keys at zero. On PostgreSQL the triggers append a delta
  * row per statement (see the migration for why); the delete and the insert of the sums are one
