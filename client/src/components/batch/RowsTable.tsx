@@ -344,7 +344,9 @@ export function RowsGrid({
     if (count > 0) onRange?.(first, last);
   }, [onRange, first, last, count]);
 
-  // The row may be drawn a few frames later (after the scroll): try for up to ~half a second.
+  // A drawn row takes the focus at once, so a second arrow pressed before the next frame moves on
+  // from it (not from the row before). A row drawn a few frames later (after a long scroll) is
+  // tried for up to ~half a second.
   const focusRow = useCallback((index: number) => {
     let tries = 30;
     const attempt = () => {
@@ -352,7 +354,7 @@ export function RowsGrid({
       if (el) el.focus({ preventScroll: true });
       else if (tries-- > 0) requestAnimationFrame(attempt);
     };
-    requestAnimationFrame(attempt);
+    attempt();
   }, []);
 
   // A jump or a closed detail: bring the active row into view and give it the focus.
