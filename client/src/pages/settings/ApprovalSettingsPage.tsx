@@ -32,8 +32,7 @@ export function ApprovalSettingsPage() {
   if (!settings) return <LoadingState />;
 
   return (
-    <>
-      <form
+    <form
         className="card section settings-form"
         onSubmit={async (event) => {
           event.preventDefault();
@@ -117,6 +116,5 @@ export function ApprovalSettingsPage() {
           <Notice>{t('approvalSettings.viewerReason')}</Notice>
         )}
       </form>
-    </>
   );
 }

@@ -6,7 +6,8 @@ import { Role } from '../auth/dashboard-user.entity.js';
 import { readSettings } from '../platforms/platform-settings.store.js';
 import { issueBit } from './batch-row.codes.js';
 import { batchFromRecord } from './batch.mapper.js';
-import { APPLY_JOB, findBatch, refusal } from './batch.service.js';
+import { findBatch, refusal } from './batch.service.js';
+import { startChunkedJob } from './chunked-job.js';
 import { batchTopic } from './batch.topics.js';
 import type { UploadBatchType } from './batch.types.js';
 import { UploadBatchStatus } from './lifecycle/batch-status.js';
@@ -132,7 +133,7 @@ export async function approveBatch(services: Services, principal: Principal, id:
   const batch = batchFromRecord(moved);
   services.logger.info({ batchId: id, by: principal.actor }, 'upload batch approved');
   services.pubsub.publish(batchTopic(id), batch);
-  await services.jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
+  await startChunkedJob(services, 'apply', id);
   return batch;
 }
 

@@ -1,47 +1,22 @@
-import { JobHandedBack } from '../../jobs/job-runner.js';
 import type { Services } from '../../services.js';
-import { type ApplyPayload, applyBatch } from './apply/apply.job.js';
-import { APPLY_JOB, publishBatch, VALIDATE_JOB } from './batch.service.js';
-import { UploadBatchStatus } from './lifecycle/batch-status.js';
-import { batchesIn, deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition, validatingBatches } from './store/batch.store.js';
+import { APPLY } from './apply/apply.job.js';
+import { publishBatch, VALIDATE_JOB } from './batch.service.js';
+import { registerChunkedJob, resumeChunkedJob } from './chunked-job.js';
+import { ROLLBACK } from './rollback/rollback.job.js';
+import { deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition, validatingBatches } from './store/batch.store.js';
 import { failBatch, type ValidatePayload, validateUpload } from './validation/validate.job.js';
-import { registerRollbackJob, resumeRollbacks } from './rollback/rollback.job.js';
 
 export const EXPIRE_JOB = 'batch.expire';
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
 /** Batches one sweep expires or purges at most (the next sweep takes the rest). */
 const SWEEP_LIMIT = 500;
 
-export const APPLY_GAVE_UP_MESSAGE =
-  'The apply stopped on repeated internal errors. The rows applied so far stay applied and sent their events; the others were not applied. Contact support with the batch id.';
-
-/** Registers the batch jobs with the runner (validation, apply with bounded retry, expiry and retention). */
+/** Registers the batch jobs with the runner (validation, apply and rollback with bounded retry, expiry and retention). */
 export function registerBatchJobs(services: Services): void {
-  const { jobs, logger } = services;
+  const { jobs } = services;
   jobs.register<ValidatePayload>(VALIDATE_JOB, (p) => validateUpload(services, p));
-  jobs.register<ApplyPayload & { attempt?: number }>(APPLY_JOB, async (p) => {
-    const attempt = (p.attempt ?? 0) + 1;
-    try {
-      await applyBatch(services, p);
-    } catch (err) {
-      // Stopped between chunks for a shutdown: the runner hands it back; not a failed attempt.
-      if (err instanceof JobHandedBack) throw err;
-      // A lost connection or a busy database: try again (each chunk is all-or-nothing), a bounded number of times.
-      if (attempt >= services.env.APPLY_MAX_ATTEMPTS) {
-        logger.error({ err, batchId: p.batchId, attempt }, 'apply failed; giving up');
-        await failBatch(services, p.batchId, APPLY_GAVE_UP_MESSAGE);
-        await publishBatch(services, p.batchId);
-        return;
-      }
-      logger.warn({ err, batchId: p.batchId, attempt }, 'apply failed; retrying');
-      await jobs.enqueue(
-        APPLY_JOB,
-        { batchId: p.batchId, attempt },
-        { delayMs: Math.min(services.env.APPLY_RETRY_BASE_MS * attempt, 60_000), jobId: `apply:${p.batchId}:retry:${attempt}` },
-      );
-    }
-  });
-  registerRollbackJob(services);
+  registerChunkedJob(services, APPLY);
+  registerChunkedJob(services, ROLLBACK);
   jobs.register(EXPIRE_JOB, async () => {
     await expireBatches(services);
     await purgeEndedBatches(services);
@@ -97,13 +72,9 @@ export async function purgeEndedBatches(services: Services, now = new Date()): P
  * enqueue while one is queued or running a no-op).
  */
 export async function recoverBatches(services: Services): Promise<void> {
-  const { db, logger, jobs } = services;
-  if (!jobs.durable) await restartInterruptedValidations(services);
-  for (const id of await batchesIn(db, UploadBatchStatus.APPLYING)) {
-    logger.info({ batchId: id }, 'resuming apply');
-    await jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
-  }
-  await resumeRollbacks(services);
+  if (!services.jobs.durable) await restartInterruptedValidations(services);
+  await resumeChunkedJob(services, APPLY);
+  await resumeChunkedJob(services, ROLLBACK);
 }
 
 export const INTERRUPTED_VALIDATION_MESSAGE =

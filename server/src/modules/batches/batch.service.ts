@@ -10,9 +10,10 @@ import { type BatchStatus, UploadBatchStatus } from './lifecycle/batch-status.js
 import { type BatchAction, canTransition } from './lifecycle/transitions.js';
 import { insertBatch, listTransitions, type TransitionOptions, transition } from './store/batch.store.js';
 import { batchTopic } from './batch.topics.js';
+import { chunkedJobName, startChunkedJob } from './chunked-job.js';
 import type { BatchTransitionType, UploadBatchType } from './batch.types.js';
 
-export const APPLY_JOB = 'batch.apply';
+export const APPLY_JOB = chunkedJobName('apply');
 export const VALIDATE_JOB = 'batch.validate';
 
 /** The batch as the caller's platform sees it, or null (another platform's batch is null too). */
@@ -215,7 +216,7 @@ export async function confirmBatch(services: Services, principal: Principal, id:
     if (current && (current.status === UploadBatchStatus.APPLYING || current.status === UploadBatchStatus.COMPLETED)) return current;
     throw err;
   }
-  await services.jobs.enqueue(APPLY_JOB, { batchId: id }, { jobId: `apply:${id}` });
+  await startChunkedJob(services, 'apply', id);
   return moved;
 }
 

@@ -8,7 +8,7 @@ import { batchTopic } from '../batch.topics.js';
 import type { UploadBatchType } from '../batch.types.js';
 import { UploadBatchStatus } from '../lifecycle/batch-status.js';
 import { transition } from '../store/batch.store.js';
-import { ROLLBACK_JOB } from './rollback.job.js';
+import { startChunkedJob } from '../chunked-job.js';
 
 export interface RollbackPreview {
   restorable: number;
@@ -83,6 +83,6 @@ export async function startRollback(services: Services, principal: Principal, id
   const result = batchFromRecord(moved);
   services.logger.info({ batchId: id, by: principal.actor }, 'upload batch rollback started');
   services.pubsub.publish(batchTopic(id), result);
-  await services.jobs.enqueue(ROLLBACK_JOB, { batchId: id }, { jobId: `rollback:${id}` });
+  await startChunkedJob(services, 'rollback', id);
   return result;
 }
