@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['server/src/**/*.test.ts'],
+          include: ['server/src/**/*.test.ts', 'client/src/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['server/src/test-setup.ts'],
         },

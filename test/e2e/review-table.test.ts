@@ -207,6 +207,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('dashboard e2e: the review table', () => {
     const role = p.locator('.vrows-row[data-row="7"]');
     await role.getByText(/noreply@acme-corp\.com est une adresse de fonction \(noreply@\)/).waitFor();
     await role.getByRole('img', { name: 'Avertissement' }).waitFor();
+    // The reason an address is refused, worded from its code: no English left in a French row.
+    const bad = p.locator('.vrows-row[data-row="14"]');
+    await bad.getByText('"broken-12" n’est pas une adresse e-mail valide. L’adresse n’a pas de « @ ».').waitFor();
     await p.locator('.rt-count').filter({ hasText: /^150 lignes$/ }).waitFor();
     await shot(p, 'review-04-french');
     await fr.close();

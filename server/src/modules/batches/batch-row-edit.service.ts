@@ -12,6 +12,7 @@ import { DomainCheck } from './pipeline/domain-check.js';
 import { duplicateIssue, emailDomainUnresolvableIssue, type RowIssue } from './pipeline/issues.js';
 import { classifyPrepared, normalizeEmail, type PreparedRow, parseAccountId } from './pipeline/rules.js';
 import { trimCell } from './pipeline/text.js';
+import type { EmailRefusal } from './pipeline/email.js';
 import {
   moveCounters,
   type RowWrite,
@@ -47,11 +48,11 @@ function preparedFrom(rowNumber: number, accountId: string | null, typedEmail: s
   const typedId = accountId ?? '';
   const idValid = parseAccountId(typedId) !== null;
   let email = typedEmail;
-  let emailReason: string | null = null;
+  let emailReason: EmailRefusal | null = null;
   if (typedEmail !== '') {
     const check = normalizeEmail(typedEmail);
     if (check.ok) email = check.email;
-    else emailReason = check.reason;
+    else emailReason = check.refusal;
   }
   return {
     rowNumber,

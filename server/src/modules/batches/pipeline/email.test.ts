@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emailsEqual, normalizeEmail } from './email.js';
+import { readFileSync } from 'node:fs';
+import { EMAIL_REASONS, emailsEqual, normalizeEmail } from './email.js';
 
 function reason(raw: string): string {
   const r = normalizeEmail(raw);
@@ -98,5 +99,20 @@ describe('emailsEqual', () => {
     expect(emailsEqual(' a@b.co ', 'a@B.co')).toBe(true);
     expect(emailsEqual('abc', 'abc')).toBe(true);
     expect(emailsEqual('abc', 'a@b.co')).toBe(false);
+  });
+});
+
+describe('email refusal reasons', () => {
+  it('are worded in the dashboard under their code, the English wording the same as the server’s', () => {
+    // The client words a reason from its code (client/src/lib/issue-message.ts); fr.ts has the
+    // same keys as en.ts by type.
+    const en = readFileSync(new URL('../../../../../client/src/i18n/en.ts', import.meta.url), 'utf8');
+    for (const [code, text] of Object.entries(EMAIL_REASONS)) expect(en).toContain(`'emailReason.${code}': '${text}',`);
+  });
+
+  it('give each refusal a code and the values its wording needs', () => {
+    const r = normalizeEmail(`${'a'.repeat(65)}@x.co`);
+    expect(r).toMatchObject({ ok: false, refusal: { code: 'LOCAL_TOO_LONG', params: { max: '64' } } });
+    expect(r.ok === false && r.reason).toBe('The part before the "@" is longer than 64 characters.');
   });
 });

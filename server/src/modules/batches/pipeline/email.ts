@@ -1,8 +1,53 @@
 import { domainToASCII } from 'node:url';
 import { showChar, trimCell } from './text.js';
 
-/** Result of {@link normalizeEmail}: the address to store, or why it was refused. */
-export type EmailCheck = { ok: true; email: string } | { ok: false; reason: string };
+/**
+ * Why an address is refused: each reason's code and its English wording, `{char}` and `{max}`
+ * filled from its params. Declared once: the row issue carries the code and params
+ * (`reasonCode`, `char`, `max`) so a client words the reason in its own language
+ * (client/src/lib/issue-message.ts, one entry per code).
+ */
+export const EMAIL_REASONS = {
+  BLANK: 'The address is blank.',
+  MAILTO: 'Remove the "mailto:" prefix and keep only the address, e.g. name@example.com.',
+  DISPLAY_NAME: 'Enter only the address, without a name or angle brackets, e.g. name@example.com.',
+  SEVERAL_ADDRESSES: 'Enter only one email address per row.',
+  SPACE: 'The address contains a space.',
+  INVISIBLE_CHARACTER: 'The address contains an invisible character ({char}); retype it.',
+  NO_AT: 'The address has no "@".',
+  SEVERAL_AT: 'The address has more than one "@".',
+  LOCAL_EMPTY: 'Nothing comes before the "@".',
+  LOCAL_TOO_LONG: 'The part before the "@" is longer than {max} characters.',
+  LOCAL_BAD_CHARACTER: 'The part before the "@" contains a character that is not allowed: {char}.',
+  LOCAL_DOT_AT_EDGE: 'The part before the "@" cannot start or end with a dot.',
+  DOUBLE_DOT: 'The address cannot contain two dots in a row.',
+  DOMAIN_EMPTY: 'Nothing comes after the "@".',
+  DOMAIN_IP: 'Use a domain name after the "@", not an IP address.',
+  DOMAIN_DOT_AT_EDGE: 'The domain (after the "@") cannot start or end with a dot.',
+  DOMAIN_NO_DOT: 'The domain (after the "@") needs a dot, as in example.com.',
+  DOMAIN_BAD_CHARACTER: 'The domain (after the "@") contains a character that is not allowed: {char}.',
+  LABEL_HYPHEN_AT_EDGE: 'A part of the domain cannot start or end with a hyphen.',
+  BAD_EXTENSION: 'The domain must end with an extension of at least two letters, such as .com or .fr.',
+  BAD_INTERNATIONAL_DOMAIN: 'The domain (after the "@") is not a valid international domain name.',
+  LABEL_TOO_LONG: 'A part of the domain is longer than {max} characters.',
+  TOO_LONG: 'The address is longer than {max} characters.',
+} as const;
+
+export type EmailReasonCode = keyof typeof EMAIL_REASONS;
+
+/** A refusal: its code, the values its wording is made of, and that wording in English. */
+export interface EmailRefusal {
+  code: EmailReasonCode;
+  params: Record<string, string>;
+  text: string;
+}
+
+/** Result of {@link normalizeEmail}: the address to store, or why it was refused (`reason`: the English text). */
+export type EmailCheck = { ok: true; email: string } | { ok: false; reason: string; refusal: EmailRefusal };
+
+function refuse(code: EmailReasonCode, params: Record<string, string> = {}): EmailRefusal {
+  return { code, params, text: EMAIL_REASONS[code].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '') };
+}
 
 const MAX_EMAIL = 254;
 const MAX_LOCAL = 64;
@@ -22,33 +67,33 @@ const NON_ASCII = /[\u0080-\uFFFF]/;
 // separators, spaces, invisible characters): checkShape would find nothing to refuse.
 const PLAIN_SHAPE = /^[^@\s:<>,;\u200B-\u200D\u2060\uFEFF\u00AD]+@[^@\s:<>,;\u200B-\u200D\u2060\uFEFF\u00AD]+$/;
 
-const fail = (reason: string): EmailCheck => ({ ok: false, reason });
+const fail = (refusal: EmailRefusal): EmailCheck => ({ ok: false, reason: refusal.text, refusal });
 
 function firstBadChar(s: string, allowed: RegExp): string | null {
   for (const ch of s) if (!allowed.test(ch)) return ch;
   return null;
 }
 
-function checkShape(value: string): string | null {
-  if (/^mailto:/i.test(value)) return 'Remove the "mailto:" prefix and keep only the address, e.g. name@example.com.';
-  if (/<.*>/.test(value)) return 'Enter only the address, without a name or angle brackets, e.g. name@example.com.';
+function checkShape(value: string): EmailRefusal | null {
+  if (/^mailto:/i.test(value)) return refuse('MAILTO');
+  if (/<.*>/.test(value)) return refuse('DISPLAY_NAME');
   const ats = value.split('@').length - 1;
-  if (ats > 1 && /[\s,;]/.test(value)) return 'Enter only one email address per row.';
-  if (/\s/.test(value)) return 'The address contains a space.';
+  if (ats > 1 && /[\s,;]/.test(value)) return refuse('SEVERAL_ADDRESSES');
+  if (/\s/.test(value)) return refuse('SPACE');
   const invisible = INVISIBLE.exec(value);
-  if (invisible) return `The address contains an invisible character (${showChar(invisible[0])}); retype it.`;
-  if (ats === 0) return 'The address has no "@".';
-  if (ats > 1) return 'The address has more than one "@".';
+  if (invisible) return refuse('INVISIBLE_CHARACTER', { char: showChar(invisible[0]) });
+  if (ats === 0) return refuse('NO_AT');
+  if (ats > 1) return refuse('SEVERAL_AT');
   return null;
 }
 
-function checkLocal(local: string): string | null {
-  if (local === '') return 'Nothing comes before the "@".';
-  if (local.length > MAX_LOCAL) return `The part before the "@" is longer than ${MAX_LOCAL} characters.`;
+function checkLocal(local: string): EmailRefusal | null {
+  if (local === '') return refuse('LOCAL_EMPTY');
+  if (local.length > MAX_LOCAL) return refuse('LOCAL_TOO_LONG', { max: String(MAX_LOCAL) });
   const bad = LOCAL_ALL.test(local) ? null : firstBadChar(local, LOCAL_CHAR);
-  if (bad) return `The part before the "@" contains a character that is not allowed: ${showChar(bad)}.`;
-  if (local.startsWith('.') || local.endsWith('.')) return 'The part before the "@" cannot start or end with a dot.';
-  if (local.includes('..')) return 'The address cannot contain two dots in a row.';
+  if (bad) return refuse('LOCAL_BAD_CHARACTER', { char: showChar(bad) });
+  if (local.startsWith('.') || local.endsWith('.')) return refuse('LOCAL_DOT_AT_EDGE');
+  if (local.includes('..')) return refuse('DOUBLE_DOT');
   return null;
 }
 
@@ -57,26 +102,26 @@ function checkLocal(local: string): string | null {
  * (`xn--mller-kva.de`), which is plain letters, digits and hyphens. The Unicode form is kept because
  * it is what the user typed and will recognize in the review; it is validated through its ASCII form.
  */
-function checkDomainUncached(domain: string): string | null {
-  if (domain === '') return 'Nothing comes after the "@".';
-  if (domain.startsWith('[')) return 'Use a domain name after the "@", not an IP address.';
-  if (domain.startsWith('.') || domain.endsWith('.')) return 'The domain (after the "@") cannot start or end with a dot.';
-  if (domain.includes('..')) return 'The address cannot contain two dots in a row.';
+function checkDomainUncached(domain: string): EmailRefusal | null {
+  if (domain === '') return refuse('DOMAIN_EMPTY');
+  if (domain.startsWith('[')) return refuse('DOMAIN_IP');
+  if (domain.startsWith('.') || domain.endsWith('.')) return refuse('DOMAIN_DOT_AT_EDGE');
+  if (domain.includes('..')) return refuse('DOUBLE_DOT');
   const labels = domain.split('.');
-  if (labels.length < 2) return 'The domain (after the "@") needs a dot, as in example.com.';
+  if (labels.length < 2) return refuse('DOMAIN_NO_DOT');
   for (const label of labels) {
     const bad = firstBadChar(label, LABEL_CHAR);
-    if (bad) return `The domain (after the "@") contains a character that is not allowed: ${showChar(bad)}.`;
-    if (label.startsWith('-') || label.endsWith('-')) return 'A part of the domain cannot start or end with a hyphen.';
+    if (bad) return refuse('DOMAIN_BAD_CHARACTER', { char: showChar(bad) });
+    if (label.startsWith('-') || label.endsWith('-')) return refuse('LABEL_HYPHEN_AT_EDGE');
   }
   if (!TLD.test(labels[labels.length - 1])) {
-    return 'The domain must end with an extension of at least two letters, such as .com or .fr.';
+    return refuse('BAD_EXTENSION');
   }
   // Also run on ASCII domains: it is what rejects malformed punycode labels such as xn--zz.
   const ascii = domainToASCII(domain);
-  if (ascii === '') return 'The domain (after the "@") is not a valid international domain name.';
+  if (ascii === '') return refuse('BAD_INTERNATIONAL_DOMAIN');
   if (ascii.split('.').some((l) => l.length > MAX_LABEL)) {
-    return `A part of the domain is longer than ${MAX_LABEL} characters.`;
+    return refuse('LABEL_TOO_LONG', { max: String(MAX_LABEL) });
   }
   return null;
 }
@@ -84,9 +129,9 @@ function checkDomainUncached(domain: string): string | null {
 // A file has few distinct domains and many rows: the verdict per domain is remembered (bounded,
 // cleared when full, so a hostile file of unique domains costs memory only up to the bound).
 const DOMAIN_CACHE_MAX = 10_000;
-const domainVerdicts = new Map<string, string | null>();
+const domainVerdicts = new Map<string, EmailRefusal | null>();
 
-function checkDomain(domain: string): string | null {
+function checkDomain(domain: string): EmailRefusal | null {
   const known = domainVerdicts.get(domain);
   if (known !== undefined) return known;
   const verdict = checkDomainUncached(domain);
@@ -105,7 +150,7 @@ function checkDomain(domain: string): string | null {
  */
 export function normalizeEmail(raw: string): EmailCheck {
   const value = trimCell(raw);
-  if (value === '') return fail('The address is blank.');
+  if (value === '') return fail(refuse('BLANK'));
   const shapeError = PLAIN_SHAPE.test(value) ? null : checkShape(value);
   if (shapeError) return fail(shapeError);
   const at = value.indexOf('@');
@@ -114,7 +159,7 @@ export function normalizeEmail(raw: string): EmailCheck {
   const partError = checkLocal(local) ?? checkDomain(domain);
   if (partError) return fail(partError);
   const email = `${local}@${domain}`;
-  if (email.length > MAX_EMAIL) return fail(`The address is longer than ${MAX_EMAIL} characters.`);
+  if (email.length > MAX_EMAIL) return fail(refuse('TOO_LONG', { max: String(MAX_EMAIL) }));
   return { ok: true, email };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeEmail } from './email.js';
 import {
   accountNotEligibleIssue,
   claimedEmailReplacedIssue,
@@ -49,9 +50,16 @@ describe('row issue messages', () => {
 
   it('explains an ineligible account and an invalid email', () => {
     expect(accountNotEligibleIssue('acct_9').message).toMatch(/closed or was rejected/);
-    expect(invalidEmailIssue('x', 'The address has no "@".').message).toBe(
-      '"x" is not a valid email address. The address has no "@".',
-    );
+    const check = normalizeEmail('x');
+    if (check.ok) throw new Error('"x" was accepted');
+    const issue = invalidEmailIssue('x', check.refusal);
+    expect(issue.message).toBe('"x" is not a valid email address. The address has no "@".');
+    // The client words it from the code in its own language.
+    expect(issue.params).toEqual({ value: '"x"', reason: 'The address has no "@".', reasonCode: 'NO_AT' });
+    const bad = normalizeEmail('a b@c.de');
+    expect(bad.ok === false && invalidEmailIssue('a b@c.de', bad.refusal).params?.reasonCode).toBe('SPACE');
+    const char = normalizeEmail('jo(h)n@c.de');
+    expect(char.ok === false && char.refusal).toMatchObject({ code: 'LOCAL_BAD_CHARACTER', params: { char: '"("' } });
   });
 
   it('names each mismatching field with both values, as a WARNING', () => {
@@ -64,6 +72,14 @@ describe('row issue messages', () => {
       'Business Name is "Acme" in the file but "Globex" on the account; First Name is "Jo" in the file but blank on the account. ' +
         'Check that this row was not shifted, for example by sorting a single column.',
     );
+    // The same values by name, for a client's own wording; a field blank on the account has no OnAccount.
+    expect(issue.params).toEqual({
+      fields: 'Business Name, First Name',
+      mismatches: 'businessName,firstName',
+      businessNameInFile: '"Acme"',
+      businessNameOnAccount: '"Globex"',
+      firstNameInFile: '"Jo"',
+    });
   });
 
   it('flags replacing a claimed email as a WARNING naming both addresses', () => {

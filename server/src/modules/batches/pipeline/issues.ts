@@ -1,3 +1,4 @@
+import type { EmailRefusal } from './email.js';
 import { showValue } from './text.js';
 
 import type { IssueSeverity, RowIssueCode } from '../batch-row.codes.js';
@@ -26,6 +27,9 @@ export interface NameMismatch {
 }
 
 const MAX_ROWS_LISTED = 10;
+
+/** The key each name column goes by in NAME_MISMATCH params. */
+const MISMATCH_KEYS: Record<NameMismatch['field'], string> = { 'Business Name': 'businessName', 'First Name': 'firstName', 'Last Name': 'lastName' };
 
 type Params = Record<string, string>;
 const error = (code: RowIssueCode, message: string, params: Params): RowIssue => ({ code, severity: 'ERROR', message, params });
@@ -67,9 +71,17 @@ export function accountNotEligibleIssue(accountId: string): RowIssue {
   );
 }
 
-/** The email cell is not a valid address; `reason` comes from `normalizeEmail`. */
-export function invalidEmailIssue(typed: string, reason: string): RowIssue {
-  return error('INVALID_EMAIL', `${showValue(typed)} is not a valid email address. ${reason}`, { value: showValue(typed), reason });
+/**
+ * The email cell is not a valid address; why comes from `normalizeEmail`: its English text
+ * (`reason`), and its code (`reasonCode`) and values (`char`, `max`) for other languages.
+ */
+export function invalidEmailIssue(typed: string, why: EmailRefusal): RowIssue {
+  return error('INVALID_EMAIL', `${showValue(typed)} is not a valid email address. ${why.text}`, {
+    value: showValue(typed),
+    reason: why.text,
+    reasonCode: why.code,
+    ...why.params,
+  });
 }
 
 function listRows(rows: number[], total: number): string {
@@ -102,11 +114,13 @@ export function nameMismatchIssue(mismatches: NameMismatch[]): RowIssue {
   const parts = mismatches.map(
     (m) => `${m.field} is ${showValue(m.inFile)} in the file but ${m.onFile === null ? 'blank' : showValue(m.onFile)} on the account`,
   );
-  return warning(
-    'NAME_MISMATCH',
-    `${parts.join('; ')}. Check that this row was not shifted, for example by sorting a single column.`,
-    { fields: mismatches.map((m) => m.field).join(', ') },
-  );
+  // Per field (key as in MISMATCH_KEYS): `<key>InFile`, and `<key>OnAccount` unless blank there.
+  const params: Params = { fields: mismatches.map((m) => m.field).join(', '), mismatches: mismatches.map((m) => MISMATCH_KEYS[m.field]).join(',') };
+  for (const m of mismatches) {
+    params[`${MISMATCH_KEYS[m.field]}InFile`] = showValue(m.inFile);
+    if (m.onFile !== null) params[`${MISMATCH_KEYS[m.field]}OnAccount`] = showValue(m.onFile);
+  }
+  return warning('NAME_MISMATCH', `${parts.join('; ')}. Check that this row was not shifted, for example by sorting a single column.`, params);
 }
 
 /** A REPLACE on an account whose holder claimed their current email. */

@@ -1,4 +1,4 @@
-import { emailsEqual, normalizeEmail } from './email.js';
+import { type EmailRefusal, emailsEqual, normalizeEmail } from './email.js';
 import { emailQualityIssues } from './email-warnings.js';
 import { unneutralizeCell } from './formula.js';
 import type { RawRow } from './headers.js';
@@ -86,7 +86,7 @@ export interface PreparedRow {
   /** The normalised address when `emailReason` is null, else the typed (trimmed) value; '' when blank. */
   email: string;
   /** Why the typed address is refused; null when valid or blank. */
-  emailReason: string | null;
+  emailReason: EmailRefusal | null;
   /** Business, first and last name cells as compared: formula guard removed, trimmed, '' when absent. */
   businessName: string;
   firstName: string;
@@ -100,11 +100,11 @@ export function prepareRow(rowNumber: number, raw: RawRow): PreparedRow {
   const idValid = ACCOUNT_ID.test(typedId);
   const lookupId = idValid && parseAccountId(raw.accountId) !== null;
   let email = typedEmail;
-  let emailReason: string | null = null;
+  let emailReason: EmailRefusal | null = null;
   if (typedEmail !== '') {
     const check = normalizeEmail(typedEmail);
     if (check.ok) email = check.email;
-    else emailReason = check.reason;
+    else emailReason = check.refusal;
   }
   return {
     rowNumber,

@@ -1,3 +1,4 @@
+import type { EmailRefusal } from '../pipeline/email.js';
 import type { PreparedRow } from '../pipeline/rules.js';
 
 /**
@@ -54,7 +55,8 @@ export class RowPacker {
     else typed = typedBusinessName;
     this.rowNumbers.push(row.rowNumber);
     this.flags.push(flags);
-    const reason = row.emailReason ?? '';
+    // Refused addresses are few: their reason travels as JSON (NUL-free: JSON escapes it).
+    const reason = row.emailReason === null ? '' : JSON.stringify(row.emailReason);
     this.parts.push(row.typedId, row.email, reason, row.businessName, row.firstName, row.lastName, typed);
     this.textLength +=
       row.typedId.length + row.email.length + reason.length + row.businessName.length + row.firstName.length + row.lastName.length + typed.length;
@@ -110,7 +112,7 @@ export class PackedRowsReader {
     r.lookupId = (flags & LOOKUP_ID) !== 0;
     r.emailBlank = (flags & EMAIL_BLANK) !== 0;
     r.email = f[at + 1];
-    r.emailReason = flags & EMAIL_REFUSED ? f[at + 2] : null;
+    r.emailReason = flags & EMAIL_REFUSED ? (JSON.parse(f[at + 2]) as EmailRefusal) : null;
     r.businessName = f[at + 3];
     r.firstName = f[at + 4];
     r.lastName = f[at + 5];

@@ -16,7 +16,7 @@ async function collect(bytes: Readable, chunkRows = 2) {
       const rows = [];
       for (let i = 0; i < reader.count; i++) {
         const r = reader.row(i);
-        rows.push({ rowNumber: r.rowNumber, typedId: r.typedId, email: r.email, reason: r.emailReason, name: reader.typedBusinessName(i) });
+        rows.push({ rowNumber: r.rowNumber, typedId: r.typedId, email: r.email, reason: r.emailReason?.text ?? null, name: reader.typedBusinessName(i) });
       }
       chunks.push(rows);
     }
