@@ -206,7 +206,6 @@ export const WebhookEndpointsQuery = graphql(`
       id url description createdAt enabled disabledReason failingSince
       deliverySummary { delivered pending failed }
       deliveries(first: $deliveries) {
-        totalCount
         edges {
           node { eventId eventType status attempts createdAt deliveredAt lastAttemptAt nextAttemptAt lastStatusCode lastError }
         }
