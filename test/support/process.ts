@@ -1,8 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 const serverDir = resolve(import.meta.dirname, '../../server');
+
+/** Servers this test file started and has not seen exit. */
+const live = new Set<ChildProcess>();
+
+/**
+ * Whatever a test file left running (a failed assertion before its `kill`, a timeout) is killed
+ * when the file ends: a stray server would hold its port, its database and the CPU of later files.
+ */
+afterAll(() => {
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  live.clear();
+});
 
 /** A free TCP port on loopback (bind to 0, read it, release it). */
 export function freePort(): Promise<number> {
@@ -32,8 +45,14 @@ export async function spawnServer(env: Record<string, string>, opts: { startTime
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', DEMO_SEED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
   const logs: string[] = [];
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const exited = new Promise<number | null>((done) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      done(code);
+    }),
+  );
   for (const stream of [child.stdout, child.stderr]) {
     stream?.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   }

@@ -624,7 +624,7 @@ export const en = {
   'review.jump.notFound': 'This file has no row {row}.',
   'review.jump.filteredOut': 'Row {row} is not among the rows shown: the nearest row is selected.',
   'review.jump.done': 'Row {row} selected. Press Enter to open it.',
-  'review.grid.help': 'Up and down arrows move between rows, Page Up and Page Down by a screen, Enter opens the row.',
+  'review.grid.help': 'Up and down arrows move between rows, Page Up and Page Down by a screen, Enter opens the row, Tab reaches its buttons.',
   'review.rowLoading': 'Loading…',
   'review.severity.ERROR': 'Error',
   'review.severity.WARNING': 'Warning',

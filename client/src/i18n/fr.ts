@@ -627,7 +627,7 @@ export const fr: Messages = {
   'review.jump.notFound': 'Ce fichier n’a pas de ligne {row}.',
   'review.jump.filteredOut': 'La ligne {row} ne fait pas partie des lignes affichées : la plus proche est sélectionnée.',
   'review.jump.done': 'Ligne {row} sélectionnée. Appuyez sur Entrée pour l’ouvrir.',
-  'review.grid.help': 'Les flèches haut et bas passent d’une ligne à l’autre, Page précédente et Page suivante d’un écran, Entrée ouvre la ligne.',
+  'review.grid.help': 'Les flèches haut et bas passent d’une ligne à l’autre, Page précédente et Page suivante d’un écran, Entrée ouvre la ligne, Tab atteint ses boutons.',
   'review.rowLoading': 'Chargement…',
   'review.severity.ERROR': 'Erreur',
   'review.severity.WARNING': 'Avertissement',

@@ -117,15 +117,16 @@ export async function tabTo(
   matches: (el: Focused) => boolean,
   what: string,
   max = 40,
+  { backward = false }: { backward?: boolean } = {},
 ): Promise<void> {
   const seen: string[] = [];
   for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(backward ? 'Shift+Tab' : 'Tab');
     const el = await focused(page);
     if (matches(el)) return;
     seen.push(`${el.tag}${el.type ? `[${el.type}]` : ''} "${el.text.slice(0, 40)}"`);
   }
-  throw new Error(`Tab never reached ${what} in ${max} presses; focus went through: ${seen.join(' → ')}`);
+  throw new Error(`${backward ? 'Shift+Tab' : 'Tab'} never reached ${what} in ${max} presses; focus went through: ${seen.join(' → ')}`);
 }
 
 /**

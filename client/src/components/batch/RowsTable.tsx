@@ -179,9 +179,12 @@ function EmailCell({
   onStart,
   onCancel,
   onSave,
+  tabbable,
 }: {
   row: BatchRow;
   editing: boolean;
+  /** In the Tab order: only the active row's controls are (the grid is one Tab stop, arrows move within it). */
+  tabbable: boolean;
   onStart: () => void;
   onCancel: () => void;
   onSave: (email: string) => Promise<boolean>;
@@ -235,7 +238,14 @@ function EmailCell({
   }
   return (
     <span className="vrows-email-cell">
-      <button type="button" id={emailCellId(row.rowNumber)} className="vrows-email-button rt-wrap" title={t('rows.edit.hint')} onClick={onStart}>
+      <button
+        type="button"
+        id={emailCellId(row.rowNumber)}
+        className="vrows-email-button rt-wrap"
+        title={t('rows.edit.hint')}
+        tabIndex={tabbable ? 0 : -1}
+        onClick={onStart}
+      >
         {row.newEmail ? (
           <span className={row.change === 'ADD' || row.change === 'REPLACE' ? 'vrows-new-email' : undefined}>{row.newEmail}</span>
         ) : (
@@ -248,6 +258,7 @@ function EmailCell({
           type="button"
           className="link-button small vrows-suggestion"
           title={t('rows.useSuggestion.title', { email: suggestion })}
+          tabIndex={tabbable ? 0 : -1}
           onClick={() => void onSave(suggestion)}
         >
           {t('rows.useSuggestion', { domain: domainOf(suggestion) })}
@@ -472,9 +483,9 @@ export function RowsGrid({
                   style={style}
                   tabIndex={focusable}
                   onKeyDown={(e) => onRowKey(e, item.index, row)}
-                  onFocus={(e) => {
-                    if (e.target === e.currentTarget) onActive?.(item.index);
-                  }}
+                  // Focus anywhere in the row (its email button clicked, say) makes it the active row:
+                  // its controls, and only its, are then in the Tab order.
+                  onFocus={() => onActive?.(item.index)}
                 >
                   <td className="num mono rt-c-row" aria-colindex={1}>
                     {row.rowNumber}
@@ -493,6 +504,7 @@ export function RowsGrid({
                     <td className="vrows-email-td rt-c-new" aria-colindex={4}>
                       <EmailCell
                         row={row}
+                        tabbable={item.index === activeIndex}
                         editing={editing === row.rowNumber}
                         onStart={() => setEditing(row.rowNumber)}
                         onCancel={() => {
