@@ -132,6 +132,7 @@ export async function startApp(env: Env, opts: { logger?: Logger } = {}): Promis
       );
       await pubsub.close();
       await stopParseWorker();
+      await db.close();
       await orm.close();
       await maintenance.close();
     })();

@@ -152,3 +152,64 @@ describe.each(TEST_DIALECTS)('SqlDatabase on %s', (dialect) => {
     await db.analyze('seam_probe');
   });
 });
+
+describe.each(TEST_DIALECTS)('SqlDatabase.scans on %s', (dialect) => {
+  let opened: ScratchDatabase;
+  let db: SqlDatabase;
+  beforeAll(async () => {
+    opened = await openScratchDatabase(dialect, 'scans');
+    db = opened.db;
+    const t = sqlTypes(dialect);
+    await db.execute(`create table scan_probe (id ${t.id} primary key, flag ${t.bool}, at ${t.time}, n ${t.int})`);
+  }, 60_000);
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it('reads the last commit, typed like every other read', async () => {
+    const at = new Date('2026-03-04T05:06:07.890Z');
+    await db.transaction((tx) =>
+      tx.insertMany(
+        'scan_probe',
+        ['id', 'flag', 'at', 'n'],
+        [
+          ['a', true, at, 1],
+          ['b', false, null, 2],
+        ],
+      ),
+    );
+    const rows = await db.scans.query<{ id: string; flag: boolean; at: Date | null; n: number }>(
+      `select id, flag, at, n from scan_probe where id ${db.scans.anyOf(1)} order by id`,
+      [['a', 'b']],
+    );
+    // Dates come back as Dates (declared type); booleans as the seam gives them for this ad hoc table.
+    expect(rows.map((r) => [r.id, Boolean(r.flag), r.at instanceof Date ? r.at.toISOString() : r.at, Number(r.n)])).toEqual([
+      ['a', true, at.toISOString(), 1],
+      ['b', false, null, 2],
+    ]);
+    // The same statement again (its types are known by then), after another commit.
+    await db.execute("update scan_probe set flag = $1 where id = 'b'", [true]);
+    const again = await db.scans.query<{ id: string; flag: boolean }>(`select id, flag, at, n from scan_probe where id ${db.scans.anyOf(1)} order by id`, [
+      ['b'],
+    ]);
+    expect(again.map((r) => Boolean(r.flag))).toEqual([true]);
+  });
+
+  it('keeps the server answering while a long read runs', async () => {
+    // A read of a few seconds' work; meanwhile a timer set for 20 ms must fire on time.
+    const slow = db.scans.query<{ n: number | string }>(
+      'with recursive c(i) as (select 1 union all select i + 1 from c where i < 6000000) select count(*) as n from c',
+    );
+    const firedAfter = await new Promise<number>((done) => {
+      const start = Date.now();
+      setTimeout(() => done(Date.now() - start), 20);
+    });
+    const [{ n }] = await slow;
+    expect(Number(n)).toBe(6_000_000);
+    expect(firedAfter).toBeLessThan(500);
+  });
+
+  it('reports a bad statement as an error of the caller', async () => {
+    await expect(db.scans.query('select nope from scan_probe')).rejects.toThrow(/nope/);
+  });
+});

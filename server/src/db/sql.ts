@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { type SqliteColumn, SqliteScanWorker } from './sqlite-scans.js';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import pg from 'pg';
@@ -79,6 +80,16 @@ export interface SqlDatabase extends Omit<SqlTx, 'insertMany'> {
    * on PostgreSQL the same pool.
    */
   readonly reads: SqlReads;
+  /**
+   * Reads that may take seconds (a grouping of a whole batch, a download's pages): on SQLite a
+   * worker thread with its own connection, so the server's thread, where better-sqlite3 runs
+   * every statement synchronously, keeps answering meanwhile (sqlite-scans.ts); on PostgreSQL
+   * the same pool (the wait is already off the thread). Sees the last commit, not the caller's
+   * open transaction.
+   */
+  readonly scans: SqlReads;
+  /** Ends what the seam started beside the ORM (the SQLite scan worker); before `orm.close()`. */
+  close(): Promise<void>;
   transaction<T>(fn: (tx: SqlTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** `for update skip locked` where the dialect has it; SQLite serialises writers anyway. */
   readonly skipLocked: string;
@@ -183,9 +194,12 @@ const sqliteFragments: SqlFragments = {
 type Conversion = { name: string; to: 'date' | 'boolean' };
 
 function conversionsOf(stmt: ReturnType<BetterSqlite['prepare']>): Conversion[] {
-  if (!stmt.reader) return [];
+  return stmt.reader ? conversionsOfColumns(stmt.columns()) : [];
+}
+
+function conversionsOfColumns(columns: readonly SqliteColumn[]): Conversion[] {
   const out: Conversion[] = [];
-  for (const c of stmt.columns()) {
+  for (const c of columns) {
     if (c.type?.toLowerCase() === 'datetime') out.push({ name: c.name, to: 'date' });
     else if (c.column && SQLITE_BOOLEAN_COLUMNS.has(c.column)) out.push({ name: c.name, to: 'boolean' });
   }
@@ -263,13 +277,39 @@ function sqliteDatabase(orm: MikroORM): SqlDatabase {
   const run = <T>(fn: (tx: SqlTx) => Promise<T>) =>
     withConnection(orm, (conn) => fn(sqliteTx(conn as BetterSqlite)));
   const reader = readKnexClient(orm);
+  const reads: SqlReads = {
+    // Prepared once per connection like every statement of the seam.
+    query: (sql, params) => withConnection(orm, (conn) => sqliteTx(conn as BetterSqlite).query(sql, params), reader),
+    anyOf: sqliteFragments.anyOf,
+  };
+  const file = String(orm.config.get('dbName') ?? ':memory:');
+  // `:memory:` is one database per connection: a worker's connection would see another one.
+  const scanner = file === ':memory:' ? null : new SqliteScanWorker(file);
+  const conversions = new Map<string, Conversion[]>();
+  const scans: SqlReads = {
+    async query<T>(sqlText: string | Sql, params: SqlParam[] = []) {
+      if (!scanner || scanner.failed) return reads.query<T>(sqlText, params);
+      const [text, values] = statement(sqlText, params);
+      const { text: sql, order } = sqliteSql(text);
+      const known = conversions.get(text);
+      const result = await scanner.run({ sql, params: order.map((i) => sqliteValue(values[i] ?? null)) }, known === undefined);
+      let typed = known;
+      if (typed === undefined) {
+        typed = conversionsOfColumns(result.columns ?? []);
+        if (conversions.size >= MAX_PREPARED) conversions.clear();
+        conversions.set(text, typed);
+      }
+      return normalizeSqliteRows(result.rows, typed) as T[];
+    },
+    anyOf: sqliteFragments.anyOf,
+  };
   return {
     dialect: 'sqlite',
     skipLocked: '',
-    reads: {
-      // Prepared once per connection like every statement of the seam.
-      query: (sql, params) => withConnection(orm, (conn) => sqliteTx(conn as BetterSqlite).query(sql, params), reader),
-      anyOf: sqliteFragments.anyOf,
+    reads,
+    scans,
+    close: async () => {
+      await scanner?.close();
     },
     query: (sql, params) => run((tx) => tx.query(sql, params)),
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
@@ -475,6 +515,8 @@ function postgresDatabase(orm: MikroORM): SqlDatabase {
     dialect: 'postgresql',
     skipLocked: 'for update skip locked',
     reads: { query, anyOf: pgFragments.anyOf },
+    scans: { query, anyOf: pgFragments.anyOf },
+    close: async () => {},
     query,
     execute: (sql, params) => run((tx) => tx.execute(sql, params)),
     ...pgFragments,

@@ -21,7 +21,7 @@ const DEFAULT_INTERVAL_MS = 500;
  * package does not depend on better-sqlite3 itself, and the worker must load the
  * very same native module.
  */
-function betterSqlitePath(): string {
+export function betterSqlitePath(): string {
   const fromOrm = createRequire(createRequire(import.meta.url).resolve('@mikro-orm/better-sqlite'));
   return fromOrm.resolve('better-sqlite3');
 }

@@ -20,9 +20,11 @@ export async function openScratchDatabase(dialect: 'sqlite' | 'postgresql', pref
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `comms-${prefix}-`));
     const orm = await openOrm({ dialect: 'sqlite', file: join(dir, 'test.db') });
+    const db = createSqlDatabase(orm);
     return {
-      db: createSqlDatabase(orm),
+      db,
       close: async () => {
+        await db.close();
         await orm.close(true);
         rmSync(dir, { recursive: true, force: true });
       },
@@ -34,9 +36,11 @@ export async function openScratchDatabase(dialect: 'sqlite' | 'postgresql', pref
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const orm = await openOrm({ dialect: 'postgresql', url: url.toString() });
+  const db = createSqlDatabase(orm);
   return {
-    db: createSqlDatabase(orm),
+    db,
     close: async () => {
+      await db.close();
       await orm.close(true);
       await createSqlDatabase(admin).execute(`drop database if exists ${name} with (force)`);
       await admin.close(true);

@@ -38,7 +38,7 @@ export function mountFixFileRoute(app: Express, services: Services): void {
     let done = false;
     await streamCsv(res, `comms-center-${batchId}-rows-to-fix.csv`, TEMPLATE_HEADERS, async () => {
       if (done) return null;
-      const rows = await services.db.query<{
+      const rows = await services.db.scans.query<{
         row_number: number | string;
         account_id: string | null;
         row_business_name: string | null;

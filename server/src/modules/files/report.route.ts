@@ -41,7 +41,7 @@ export function mountReportRoute(app: Express, services: Services): void {
     let done = false;
     await streamCsv(res, `comms-center-${batchId}-report.csv`, REPORT_HEADERS, async () => {
       if (done) return null;
-      const records = await services.db.query<BatchRowRecord>(
+      const records = await services.db.scans.query<BatchRowRecord>(
         `select ${BATCH_ROW_COLUMNS} from batch_row where batch_id = $1 and row_number > $2 order by row_number limit $3`,
         [batchId, after, PAGE],
       );

@@ -72,7 +72,7 @@ export function mountTemplateRoute(app: Express, services: Services): void {
     const suffix = templateFilterParam(filter) ? `-${templateFilterParam(filter).replace(',', '-')}` : '';
     await streamCsv(res, `comms-center-template${suffix}-${date}.csv`, TEMPLATE_HEADERS, async () => {
       if (done) return null;
-      const rows = await services.db.query<{
+      const rows = await services.db.scans.query<{
         id: string;
         business_name: string | null;
         first_name: string | null;

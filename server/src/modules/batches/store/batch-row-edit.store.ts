@@ -1,7 +1,7 @@
 import type { SqlTx } from '../../../db/sql.js';
 import type { RowHistogram } from '../batch-row-filter.js';
 import { BATCH_ROW_COLUMNS, type BatchRowRecord } from '../batch.mapper.js';
-import { countersOf, recountBatch } from '../validation/recount.js';
+import { countersOf, readRowHistogram, storeCounters } from '../validation/recount.js';
 
 /**
  * The SQL writes of editBatchRow, in the caller's transaction (the batch is held VALIDATED first by
@@ -73,7 +73,8 @@ export async function moveCounters(
   const [b] = await tx.query<{ row_histogram: string | null }>('select row_histogram from upload_batch where id = $1', [batchId]);
   const stored = b?.row_histogram ? (JSON.parse(b.row_histogram) as RowHistogram) : null;
   if (!stored) {
-    await recountBatch(tx, batchId);
+    // Inside the edit's transaction: the count must see its own writes.
+    await storeCounters(tx, batchId, await readRowHistogram(tx, batchId));
     return;
   }
   const buckets = new Map<string, number>();

@@ -1,4 +1,4 @@
-import type { SqlTx } from '../../../db/sql.js';
+import type { SqlReads, SqlTx } from '../../../db/sql.js';
 import { type ChangeCounts, emptyChangeCounts, ROW_ISSUE_CODES, WARNING_MASK, issueBit } from '../batch-row.codes.js';
 import type { RowHistogram } from '../batch-row-filter.js';
 
@@ -25,17 +25,24 @@ export function countersOf(histogram: RowHistogram): HistogramCounters {
 }
 
 /**
- * Recomputes a batch's counters from its rows in one pass (after the duplicates
- * pass moved rows to INVALID): one `group by` gives the rows per (change,
- * issue_mask), stored as the batch's histogram so review totals of any filter
- * on changes and issue codes need no count; the counters are sums of it.
+ * A batch's rows per (change, issue_mask), in one `group by` of all its rows (after the
+ * duplicates and shared-emails passes moved rows). Validation reads it with `scans`, off the
+ * server's thread on SQLite (about a second at 500,000 rows), once the rows no longer change; an
+ * edit reads it in its own transaction.
  */
-export async function recountBatch(tx: SqlTx, batchId: string): Promise<void> {
-  const buckets = await tx.query<{ change: string; issue_mask: number | string; n: number | string }>(
+export async function readRowHistogram(reads: SqlReads, batchId: string): Promise<RowHistogram> {
+  const buckets = await reads.query<{ change: string; issue_mask: number | string; n: number | string }>(
     'select change, issue_mask, count(*) as n from batch_row where batch_id = $1 group by change, issue_mask order by change, issue_mask',
     [batchId],
   );
-  const histogram: RowHistogram = buckets.map((b) => [b.change, Number(b.issue_mask), Number(b.n)] as const);
+  return buckets.map((b) => [b.change, Number(b.issue_mask), Number(b.n)] as const);
+}
+
+/**
+ * Stores a batch's counters from its row histogram, kept with them so review totals of any
+ * filter on changes and issue codes need no count; the counters are sums of it.
+ */
+export async function storeCounters(tx: SqlTx, batchId: string, histogram: RowHistogram): Promise<void> {
   const c = countersOf(histogram);
   await tx.execute(
     `update upload_batch set total_rows = $1, processed_rows = $1, additions = $2, replacements = $3, unchanged = $4,

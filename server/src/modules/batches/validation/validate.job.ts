@@ -16,7 +16,7 @@ import { markSharedEmails } from './shared-emails.js';
 import { markUnresolvableDomains } from './unresolvable-domains.js';
 import { ParseInWorker } from './parse-in-worker.js';
 import { persistChunk } from './persist-chunk.js';
-import { recountBatch } from './recount.js';
+import { readRowHistogram, storeCounters } from './recount.js';
 
 export interface ValidatePayload {
   batchId: string;
@@ -107,9 +107,12 @@ export async function validateUpload(services: Services, payload: ValidatePayloa
       }
       log.info({ lookups: dns.lookups, unresolvable: unresolvable.length, marked: marked.marked }, 'email domains checked');
     }
+    // The rows are final now (only this job writes a VALIDATING batch's rows): counted off the
+    // server's thread, then stored with the status change.
+    const histogram = await readRowHistogram(db.scans, batchId);
     const validated = await db.transaction(async (tx) => {
       if (!(await holdBatch(tx, batchId, UploadBatchStatus.VALIDATING))) return false;
-      await recountBatch(tx, batchId);
+      await storeCounters(tx, batchId, histogram);
       const now = new Date();
       return (await transition(tx, batchId, 'validate', { now, set: { validated_at: now } })) !== null;
     });
