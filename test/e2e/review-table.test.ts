@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, FileChooser, Page } from 'playwright-core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,6 +274,10 @@ describe.skipIf(SKIP_BROWSER_TESTS || process.env.TEST_DB !== 'sqlite')('dashboa
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     const page = await context.newPage();
+    // Listened for from the start: Playwright turns on its file-chooser interception when the first
+    // listener is added, asynchronously; added just before the key press, the press could reach the
+    // page first and the operating system's dialog (absent in headless) would get the file chooser.
+    const chooser = new Promise<FileChooser>((resolve) => page.once('filechooser', resolve));
     const watch = new ConsoleWatch(page, 'admin');
     await signInWithForm(page, t.url, platform.admin.email, platform.admin.password);
     watch.signedOut = false;
@@ -281,9 +285,11 @@ describe.skipIf(SKIP_BROWSER_TESTS || process.env.TEST_DB !== 'sqlite')('dashboa
 
     await page.goto(`${t.url}/batches/new`);
     await tabTo(page, (el) => el.tag === 'input' && el.type === 'file', 'the file picker', 40);
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Space');
-    await (await chooser).setFiles(file);
+    const noChooser = new Promise<never>((_, fail) =>
+      setTimeout(() => fail(new Error('Space on the file input opened no file chooser within 30 s')), 30_000).unref(),
+    );
+    await (await Promise.race([chooser, noChooser])).setFiles(file);
     await page.waitForURL(/\/batches\/ub_/, { timeout: 120_000 });
     const batchId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() as string);
     // Polled every 2 s, a dropped connection retried: the machine may be busy while half a million rows validate.
