@@ -23,7 +23,7 @@ export async function updateAccountEmail(
   let email: string | null = null;
   if (input.email !== null && input.email !== undefined && input.email.trim() !== '') {
     const check = normalizeEmail(input.email);
-    if (!check.ok) throw badInput(check.reason, { field: 'email', code: 'BAD_USER_INPUT', issue: 'INVALID_EMAIL' });
+    if (!check.ok) throw badInput(check.refusal.text, { field: 'email', code: 'BAD_USER_INPUT', issue: 'INVALID_EMAIL' });
     email = check.email;
   }
   // Optimistic: the update holds only if the account is still the version read. An apply (or

@@ -74,7 +74,7 @@ describe('normalizeEmail (properties)', () => {
       fc.property(anyCell, (cell) => {
         const r = normalizeEmail(cell);
         if (!r.ok) {
-          expect(r.reason.length).toBeGreaterThan(10);
+          expect(r.refusal.text.length).toBeGreaterThan(10);
           return;
         }
         expect(normalizeEmail(r.email)).toEqual(r);

@@ -5,7 +5,7 @@ import { EMAIL_REASONS, emailsEqual, normalizeEmail } from './email.js';
 function reason(raw: string): string {
   const r = normalizeEmail(raw);
   if (r.ok) throw new Error(`expected ${raw} to be refused`);
-  return r.reason;
+  return r.refusal.text;
 }
 
 describe('normalizeEmail', () => {
@@ -113,6 +113,6 @@ describe('email refusal reasons', () => {
   it('give each refusal a code and the values its wording needs', () => {
     const r = normalizeEmail(`${'a'.repeat(65)}@x.co`);
     expect(r).toMatchObject({ ok: false, refusal: { code: 'LOCAL_TOO_LONG', params: { max: '64' } } });
-    expect(r.ok === false && r.reason).toBe('The part before the "@" is longer than 64 characters.');
+    expect(r.ok === false && r.refusal.text).toBe('The part before the "@" is longer than 64 characters.');
   });
 });

@@ -42,8 +42,8 @@ export interface EmailRefusal {
   text: string;
 }
 
-/** Result of {@link normalizeEmail}: the address to store, or why it was refused (`reason`: the English text). */
-export type EmailCheck = { ok: true; email: string } | { ok: false; reason: string; refusal: EmailRefusal };
+/** Result of {@link normalizeEmail}: the address to store, or why it was refused. */
+export type EmailCheck = { ok: true; email: string } | { ok: false; refusal: EmailRefusal };
 
 function refuse(code: EmailReasonCode, params: Record<string, string> = {}): EmailRefusal {
   return { code, params, text: EMAIL_REASONS[code].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '') };
@@ -67,7 +67,7 @@ const NON_ASCII = /[\u0080-\uFFFF]/;
 // separators, spaces, invisible characters): checkShape would find nothing to refuse.
 const PLAIN_SHAPE = /^[^@\s:<>,;\u200B-\u200D\u2060\uFEFF\u00AD]+@[^@\s:<>,;\u200B-\u200D\u2060\uFEFF\u00AD]+$/;
 
-const fail = (refusal: EmailRefusal): EmailCheck => ({ ok: false, reason: refusal.text, refusal });
+const fail = (refusal: EmailRefusal): EmailCheck => ({ ok: false, refusal });
 
 function firstBadChar(s: string, allowed: RegExp): string | null {
   for (const ch of s) if (!allowed.test(ch)) return ch;
