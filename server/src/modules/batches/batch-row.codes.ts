@@ -67,6 +67,14 @@ export const ROW_APPLY_STATUSES = [
 ] as const;
 export type RowApplyStatus = (typeof ROW_APPLY_STATUSES)[number];
 
+/**
+ * An apply status as an SQL literal (from the vocabulary, never user input): a literal rather than
+ * a parameter, so PostgreSQL can use the partial index on PENDING rows.
+ */
+export function applyStatusSql(status: RowApplyStatus): string {
+  return `'${status}'`;
+}
+
 /** The apply status a freshly validated row starts with. */
 export function initialApplyStatus(change: RowChange): RowApplyStatus {
   return isApplicable(change) ? 'PENDING' : 'NOT_APPLICABLE';

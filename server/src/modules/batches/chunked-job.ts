@@ -5,7 +5,7 @@ import { nudgeWebhooks } from '../webhooks/webhook.topics.js';
 import { publishBatch } from './batch.service.js';
 import type { BatchAction } from './lifecycle/transitions.js';
 import type { UploadBatchStatus } from './lifecycle/batch-status.js';
-import { batchesIn, transition } from './store/batch.store.js';
+import { batchesIn, type TransitionColumns, transition } from './store/batch.store.js';
 import { failBatch } from './validation/validate.job.js';
 
 /**
@@ -44,6 +44,8 @@ export interface ChunkedBatchJob {
   chunk(tx: SqlTx, platformId: string, batchId: string, after: number, limit: number): Promise<number | null>;
   /** The transition that ends the job once no row is left. */
   finish: BatchAction;
+  /** Columns the finishing transition sets with the status (the apply's completion time). */
+  finishColumns?(now: Date): TransitionColumns;
   /** The log line of a finished job (the bench reads the job's time from it). */
   doneMessage: string;
   /** The batch's failure message when the job gives up after its last attempt. */
@@ -84,7 +86,7 @@ export async function runChunkedJob(services: Services, job: ChunkedBatchJob, ba
       await publishBatch(services, batchId);
     }
     const now = new Date();
-    const finished = await transition(db, batchId, job.finish, { now, set: job.finish === 'complete' ? { completed_at: now } : undefined });
+    const finished = await transition(db, batchId, job.finish, { now, set: job.finishColumns?.(now) });
     if (!finished) log.info(`${job.noun} not finished: the batch is no longer ${job.status}`);
     const final = await publishBatch(services, batchId);
     log.info({ ms: Date.now() - started, ...final?.summary }, job.doneMessage);

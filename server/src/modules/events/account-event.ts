@@ -1,3 +1,4 @@
+import { applyStatusSql, type RowApplyStatus } from '../batches/batch-row.codes.js';
 import { addEventCount } from './event-count.store.js';
 import type { SqlTx, SqlValue } from '../../db/sql.js';
 import { idRandomChars, newId, newIdRandomParts } from '../../ids.js';
@@ -129,8 +130,8 @@ export interface ChunkEvents {
   /** The chunk's first and last row numbers. */
   lo: number;
   hi: number;
-  /** The apply status the chunk gave the rows whose account changed (a literal from the vocabulary). */
-  rowStatus: string;
+  /** The apply status the chunk gave the rows whose account changed. */
+  rowStatus: RowApplyStatus;
   /** The batch_row column holding the email the account had before: the file's current email for an apply, the new email for a rollback. */
   previousEmail: 'current_email' | 'new_email';
   rollback: boolean;
@@ -169,7 +170,7 @@ export async function recordChunkEvents(tx: SqlTx, c: ChunkEvents): Promise<numb
                     r.batch_id, r.row_number, r.${c.previousEmail} as previous_email,
                     a.id as account_id, a.email, a.business_name, a.first_name, a.last_name
                from batch_row r join connected_account a on a.platform_id = $5 and a.id = r.account_id
-              where r.batch_id = $1 and r.row_number between $2 and $3 and r.apply_status = '${c.rowStatus}') e
+              where r.batch_id = $1 and r.row_number between $2 and $3 and r.apply_status = ${applyStatusSql(c.rowStatus)}) e
       order by e.row_number`,
     [c.batchId, c.lo, c.hi, c.at, c.platformId, Math.floor(c.at.getTime() / 1000), Buffer.from(newIdRandomParts(c.count, c.at), 'latin1')],
   );

@@ -1,12 +1,9 @@
 import type { SqlTx } from '../../../db/sql.js';
 import { recordChunkEvents } from '../../events/account-event.js';
-import type { RowApplyStatus } from '../batch-row.codes.js';
+import { applyStatusSql as sql } from '../batch-row.codes.js';
 import { type ChunkedBatchJob, ChunkRaceError } from '../chunked-job.js';
 import { UploadBatchStatus } from '../lifecycle/batch-status.js';
 import { addApplyCounts, holdBatch } from '../store/batch.store.js';
-
-/** A row apply status as SQL text: a literal, so PostgreSQL can use the partial index on PENDING rows. */
-const sql = (status: RowApplyStatus) => `'${status}'`;
 
 /**
  * Applies one chunk in one transaction: the next `limit` PENDING rows after row
@@ -71,7 +68,7 @@ export async function applyChunk(tx: SqlTx, platformId: string, batchId: string,
       batchId,
       lo,
       hi,
-      rowStatus: 'APPLIED' satisfies RowApplyStatus,
+      rowStatus: 'APPLIED',
       previousEmail: 'current_email',
       rollback: false,
       count: applied,
@@ -102,6 +99,7 @@ export const APPLY: ChunkedBatchJob = {
   status: UploadBatchStatus.APPLYING,
   chunk: applyChunk,
   finish: 'complete',
+  finishColumns: (now) => ({ completed_at: now }),
   doneMessage: 'batch applied',
   gaveUpMessage:
     'The apply stopped on repeated internal errors. The rows applied so far stay applied and sent their events; the others were not applied. Contact support with the batch id.',

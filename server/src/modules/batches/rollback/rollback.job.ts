@@ -1,11 +1,9 @@
 import type { SqlTx } from '../../../db/sql.js';
 import { recordChunkEvents } from '../../events/account-event.js';
-import type { RowApplyStatus } from '../batch-row.codes.js';
+import { applyStatusSql as sql } from '../batch-row.codes.js';
 import { type ChunkedBatchJob, ChunkRaceError } from '../chunked-job.js';
 import { UploadBatchStatus } from '../lifecycle/batch-status.js';
 import { addRollbackCounts, holdBatch } from '../store/batch.store.js';
-
-const sql = (status: RowApplyStatus) => `'${status}'`;
 
 /**
  * The account (alias `a`, row `r`) still holds exactly what this batch set: its
@@ -63,7 +61,7 @@ export async function rollbackChunk(tx: SqlTx, platformId: string, batchId: stri
       batchId,
       lo,
       hi,
-      rowStatus: 'ROLLED_BACK' satisfies RowApplyStatus,
+      rowStatus: 'ROLLED_BACK',
       previousEmail: 'new_email',
       rollback: true,
       count: restored,
