@@ -46,6 +46,14 @@ const Schema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(256 * 1024 * 1024),
   PUBLIC_URL: z.url().optional(),
   BATCH_EXPIRY_DAYS: z.coerce.number().positive().default(7),
+  /**
+   * Batches of at least this many rows get a search index on their review's first substring
+   * search (modules/batches/search); below it the read of the rows is already fast (about 15 ms
+   * for 20,000 rows) and an index would cost more than it saves.
+   */
+  SEARCH_INDEX_MIN_ROWS: z.coerce.number().int().min(0).default(20_000),
+  /** Rows per transaction of a search-index build (SQLite runs each on the server's thread: kept short). */
+  SEARCH_INDEX_CHUNK_ROWS: z.coerce.number().int().min(1).max(100_000).default(2_000),
   /** A COMPLETED batch may be rolled back (once) for this many days after it completed. */
   ROLLBACK_WINDOW_DAYS: z.coerce.number().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

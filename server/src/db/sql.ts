@@ -5,6 +5,7 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SQLITE_BOOLEAN_COLUMNS } from './migrations/sql-types.js';
+import { postgresTrigramIndex, sqliteTrigramIndex, type TrigramIndexSql } from './trigram-index.js';
 import type { Sql } from 'sql-template-tag';
 
 const pgTypes = pg.types;
@@ -103,6 +104,8 @@ export interface SqlDatabase extends Omit<SqlTx, 'insertMany'> {
    * costs about half a second).
    */
   analyzeValues(table: string): Promise<void>;
+  /** The dialect's substring index (trigram-index.ts): FTS5 on SQLite, pg_trgm on PostgreSQL. */
+  readonly trigram: TrigramIndexSql;
 }
 
 /** Statements that only read, outside any transaction. */
@@ -350,6 +353,7 @@ function sqliteDatabase(orm: MikroORM): SqlDatabase {
         analyzedAt.set(table, changes);
       }),
     analyzeValues: async () => {},
+    trigram: sqliteTrigramIndex,
   };
 }
 
@@ -540,5 +544,6 @@ function postgresDatabase(orm: MikroORM): SqlDatabase {
     analyzeValues: async (table) => {
       await run((tx) => tx.execute(`analyze ${table}`));
     },
+    trigram: postgresTrigramIndex,
   };
 }

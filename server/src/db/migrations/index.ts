@@ -12,6 +12,7 @@ import { Migration0010EmailQuality } from './Migration0010EmailQuality.js';
 import { Migration0011WebhookRetention } from './Migration0011WebhookRetention.js';
 import { Migration0013BatchRowFillfactor } from './Migration0013BatchRowFillfactor.js';
 import { Migration0015WebhookCounts } from './Migration0015WebhookCounts.js';
+import { Migration0016BatchRowSearch } from './Migration0016BatchRowSearch.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered on disk so
@@ -31,4 +32,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration0011WebhookRetention', class: Migration0011WebhookRetention },
   { name: 'Migration0013BatchRowFillfactor', class: Migration0013BatchRowFillfactor },
   { name: 'Migration0015WebhookCounts', class: Migration0015WebhookCounts },
+  { name: 'Migration0016BatchRowSearch', class: Migration0016BatchRowSearch },
 ];

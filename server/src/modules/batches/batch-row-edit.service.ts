@@ -6,7 +6,8 @@ import { issueBit } from './batch-row.codes.js';
 import { UploadBatchStatus } from './lifecycle/batch-status.js';
 import { rowFromRecord } from './batch.mapper.js';
 import { findBatch, publishBatch } from './batch.service.js';
-import { holdBatch } from './store/batch.store.js';
+import { countRowEdit, holdBatch } from './store/batch.store.js';
+import { syncSearchRows } from './search/search-index.store.js';
 import type { BatchRowType } from './batch.types.js';
 import { DomainCheck } from './pipeline/domain-check.js';
 import { duplicateIssue, emailDomainUnresolvableIssue, type RowIssue } from './pipeline/issues.js';
@@ -203,6 +204,8 @@ export async function editBatchRow(
       moves.push({ from: [before.change, Number(before.issue_mask)], to: [e.change, mask] });
     }
     await writeRows(tx, batchId, writes);
+    // A search index built from the rows before this edit would miss its new addresses.
+    if ((await countRowEdit(tx, batchId)).indexed) await syncSearchRows(tx, batchId, writes.map((w) => w.rowNumber));
     if (moves.length > 0) await moveCounters(tx, batchId, moves);
     return (await readRow(tx, batchId, rowNumber)) as StoredRow;
   });

@@ -1,6 +1,7 @@
 import type { SqlDatabase, SqlValue } from '../../db/sql.js';
 import { badInput } from '../../graphql/errors.js';
 import { type Connection, decodeCursor, toConnection } from '../../graphql/relay.js';
+import { searchIndexOf } from './search/search-index.js';
 import { type BatchRowSort, batchRowFilterSql, CHANGE_RANK_SQL, countFromHistogram, MAX_ROW_SEARCH_CHARS } from './batch-row-filter.js';
 import { ROW_CHANGES, type RowChange } from './batch-row.codes.js';
 import { BATCH_ROW_COLUMNS, type BatchRowRecord, rowFromRecord } from './batch.mapper.js';
@@ -122,7 +123,7 @@ function withChange(filter: BatchRowFilter | null | undefined, change: RowChange
 /** Rows kept by the filter, plus extra conditions: from the stored counters when they tell, else counted. */
 async function countRows(db: SqlDatabase, batch: UploadBatchType, filter: BatchRowFilter | null, extra: (params: SqlValue[]) => string[] = () => []) {
   const params: SqlValue[] = [batch.id];
-  const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
+  const where = ['batch_id = $1', ...batchRowFilterSql(filter, params, searchIndexOf(db, batch))];
   const more = extra(params);
   if (more.length === 0) {
     const known = countFromSummary(batch, filter);
@@ -188,7 +189,7 @@ async function pageByChange(
       }
     }
     const params: SqlValue[] = [batch.id];
-    const where = ['batch_id = $1', ...batchRowFilterSql(f, params), ...extra(params)];
+    const where = ['batch_id = $1', ...batchRowFilterSql(f, params, searchIndexOf(db, batch)), ...extra(params)];
     params.push(limit - out.length, skip);
     const rows = await db.query<BatchRowRecord>(
       `select ${BATCH_ROW_COLUMNS} from batch_row where ${where.join(' and ')} order by row_number ${desc ? 'desc' : 'asc'} limit $${params.length - 1} offset $${params.length}`,
@@ -219,7 +220,7 @@ export async function listBatchRows(
   const desc = sort.endsWith('_DESC');
   const plan = sortPlan(sort);
   const params: SqlValue[] = [batch.id];
-  const where = ['batch_id = $1', ...batchRowFilterSql(args.filter, params)];
+  const where = ['batch_id = $1', ...batchRowFilterSql(args.filter, params, searchIndexOf(db, batch))];
   const known = countFromSummary(batch, args.filter);
   let rows: BatchRowRecord[];
   if (sort === 'CHANGE' || sort === 'CHANGE_DESC') {

@@ -3,6 +3,7 @@ import { APPLY } from './apply/apply.job.js';
 import { publishBatch, VALIDATE_JOB } from './batch.service.js';
 import { registerChunkedJob, resumeChunkedJob } from './chunked-job.js';
 import { ROLLBACK } from './rollback/rollback.job.js';
+import { registerSearchIndexJob, retireSearchIndexes } from './search/search-index.js';
 import { deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition, validatingBatches } from './store/batch.store.js';
 import { failBatch, type ValidatePayload, validateUpload } from './validation/validate.job.js';
 
@@ -11,15 +12,17 @@ const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
 /** Batches one sweep expires or purges at most (the next sweep takes the rest). */
 const SWEEP_LIMIT = 500;
 
-/** Registers the batch jobs with the runner (validation, apply and rollback with bounded retry, expiry and retention). */
+/** Registers the batch jobs with the runner (validation, apply and rollback with bounded retry, search indexes, expiry and retention). */
 export function registerBatchJobs(services: Services): void {
   const { jobs } = services;
   jobs.register<ValidatePayload>(VALIDATE_JOB, (p) => validateUpload(services, p));
   registerChunkedJob(services, APPLY);
   registerChunkedJob(services, ROLLBACK);
+  registerSearchIndexJob(services);
   jobs.register(EXPIRE_JOB, async () => {
     await expireBatches(services);
     await purgeEndedBatches(services);
+    await retireSearchIndexes(services, new Date(), SWEEP_LIMIT);
   });
 }
 

@@ -36,12 +36,13 @@ export interface BatchRecord extends ChangeCounts {
   confirmed_by: string | null;
   issue_counts: string | null;
   row_histogram: string | null;
+  search_indexed_at: Date | null;
 }
 
 
 /** Columns of {@link BatchRecord}, for `select`. */
 export const BATCH_COLUMNS =
-  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, rolled_back, rollback_conflicts, confirmed_by, issue_counts, row_histogram';
+  'id, platform_id, status, filename, created_at, updated_at, expires_at, confirmed_at, completed_at, upload_bytes, estimated_rows, file_error_code, file_error_message, file_error_line, file_error_missing, file_error_found, failure_message, total_rows, processed_rows, additions, replacements, unchanged, skipped, invalid, warnings, applied, conflicts, failed, rolled_back, rollback_conflicts, confirmed_by, issue_counts, row_histogram, search_indexed_at';
 
 export function batchFromRecord(r: BatchRecord): UploadBatchType {
   const n = (v: number | null) => v ?? 0;
@@ -61,6 +62,7 @@ export function batchFromRecord(r: BatchRecord): UploadBatchType {
     confirmedBy: r.confirmed_by,
     issueCounts: r.issue_counts ? (JSON.parse(r.issue_counts) as Record<string, number>) : null,
     rowHistogram: parseRowHistogram(r.row_histogram),
+    searchIndexedAt: r.search_indexed_at,
     fileError: r.file_error_code
       ? {
           code: r.file_error_code as FileErrorCodeEnum,

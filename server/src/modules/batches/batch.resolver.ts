@@ -6,6 +6,8 @@ import { Role } from '../auth/dashboard-user.entity.js';
 import { reportResource } from '../files/report.route.js';
 import { templateFilterParam, templateResource, templateRowCount } from '../files/template.route.js';
 import { uploadUrl } from '../files/upload.route.js';
+import { searchesSubstring } from './batch-row-filter.js';
+import { requestSearchIndex } from './search/search-index.js';
 import { accountEmailNow, findBatchRow, listBatchRows, rowsBefore } from './batch-rows.service.js';
 import { batchCreator, cancelBatch, confirmBatch, createBatch, findBatch, listBatches } from './batch.service.js';
 import { batchUpdates, problemRowLists } from './batch.subscriptions.js';
@@ -67,7 +69,7 @@ export class BatchResolver {
   }
 
   @FieldResolver(() => BatchRowConnection, { description: 'Rows in rowNumber order (or as `sort` says).' })
-  rows(
+  async rows(
     @Root() batch: UploadBatchType,
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
@@ -81,6 +83,7 @@ export class BatchResolver {
     })
     offset?: number | null,
   ) {
+    if (searchesSubstring(filter)) await requestSearchIndex(ctx.services, batch);
     return listBatchRows(ctx.services.db, batch, { first: pageSize(first, 100, 1000), after, offset, filter, sort });
   }
 

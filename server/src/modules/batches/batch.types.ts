@@ -267,6 +267,9 @@ export class UploadBatchType {
 
   /** Rows per (change, issue mask) once validated (review totals of any filter without a scan); not exposed. */
   rowHistogram!: RowHistogram | null;
+
+  /** When the review's search index was published (search/search-index.ts); null while there is none. Not exposed. */
+  searchIndexedAt!: Date | null;
 }
 
 export const { ConnectionType: UploadBatchConnection } = connectionTypes('UploadBatch', () => UploadBatchType);

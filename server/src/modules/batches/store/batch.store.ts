@@ -2,6 +2,7 @@ import { join, raw, type Sql, type SqlDatabase, type SqlTx, type SqlValue, sql }
 import { BATCH_COLUMNS, type BatchRecord } from '../batch.mapper.js';
 import { type BatchStatus, UploadBatchStatus } from '../lifecycle/batch-status.js';
 import { type BatchAction, PURGEABLE_STATUSES, TRANSITIONS } from '../lifecycle/transitions.js';
+import { dropSearchIndex } from '../search/search-index.store.js';
 
 /**
  * The owner of `upload_batch`: every write of a batch's own columns happens
@@ -169,9 +170,79 @@ export async function addRollbackCounts(tx: SqlTx, batchId: string, counts: { ro
   );
 }
 
-/** Rows of `batch_row` go with their batch when it is rejected, expires, or is purged. */
+/** Rows of `batch_row` go with their batch when it is rejected, expires, or is purged; so does their search index. */
 export async function deleteRows(tx: SqlTx, batchId: string): Promise<number> {
+  await dropSearchIndex(tx, batchId);
+  await tx.execute('update upload_batch set search_indexed_at = null where id = $1 and search_indexed_at is not null', [batchId]);
   return tx.execute('delete from batch_row where batch_id = $1', [batchId]);
+}
+
+/** What a search-index build needs to know of its batch; null when there is no such batch. */
+export interface SearchIndexState {
+  status: BatchStatus;
+  indexed: boolean;
+  rowEdits: number;
+  updatedAt: Date;
+  rowsPurged: boolean;
+}
+
+export async function readSearchIndexState(db: Executor, batchId: string): Promise<SearchIndexState | null> {
+  const [r] = await db.query<{ status: BatchStatus; search_indexed_at: Date | null; row_edits: number; updated_at: Date; rows_purged_at: Date | null }>(
+    'select status, search_indexed_at, row_edits, updated_at, rows_purged_at from upload_batch where id = $1',
+    [batchId],
+  );
+  if (!r) return null;
+  return { status: r.status, indexed: r.search_indexed_at !== null, rowEdits: Number(r.row_edits), updatedAt: r.updated_at, rowsPurged: r.rows_purged_at !== null };
+}
+
+/**
+ * Counts an edit of the batch's rows (inside the edit's transaction, after {@link holdBatch}) and
+ * says whether the batch has a published search index the edit must keep in step.
+ */
+export async function countRowEdit(tx: SqlTx, batchId: string): Promise<{ indexed: boolean }> {
+  const [r] = await tx.query<{ search_indexed_at: Date | null }>(
+    'update upload_batch set row_edits = row_edits + 1 where id = $1 returning search_indexed_at',
+    [batchId],
+  );
+  return { indexed: Boolean(r?.search_indexed_at) };
+}
+
+/**
+ * Marks the batch's search index published, if no edit landed since the build read `rowEdits`
+ * and the batch still has its rows in one of `statuses`: one guarded statement, so an edit
+ * either lands before it (and the build is thrown away) or waits for it (and updates the index).
+ */
+export async function publishSearchIndex(
+  tx: SqlTx,
+  batchId: string,
+  rowEdits: number,
+  statuses: readonly BatchStatus[],
+  now: Date,
+): Promise<boolean> {
+  const won = await tx.execute(
+    sql`update upload_batch set search_indexed_at = ${now}
+         where id = ${batchId} and row_edits = ${rowEdits} and rows_purged_at is null and status in (${join(statuses)})`,
+  );
+  return won === 1;
+}
+
+/** Batches whose search index retention drops: published, and the batch unchanged since `before`. */
+export async function staleSearchIndexes(db: Executor, before: Date, limit: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    'select id from upload_batch where search_indexed_at is not null and updated_at < $1 order by updated_at limit $2',
+    [before, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Unpublishes a stale search index (see {@link staleSearchIndexes}) and drops it; false when the batch moved meanwhile. */
+export async function retireSearchIndex(tx: SqlTx, batchId: string, before: Date): Promise<boolean> {
+  const won = await tx.execute('update upload_batch set search_indexed_at = null where id = $1 and search_indexed_at is not null and updated_at < $2', [
+    batchId,
+    before,
+  ]);
+  if (won === 1) await dropSearchIndex(tx, batchId);
+  return won === 1;
 }
 
 /**
