@@ -37,6 +37,18 @@ export class Api {
     return body.data;
   }
 
+  /**
+   * The server's longest event-loop delay (ms) since the last call: prom-client's
+   * `nodejs_eventloop_lag_max_seconds`, whose histogram restarts at every scrape. NaN when the
+   * server serves no /metrics (it needs METRICS_TOKEN, which the bench sets).
+   */
+  async serverLoopMaxMs(token: string): Promise<number> {
+    const res = await fetch(`${this.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) return Number.NaN;
+    const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.eE+-]+)$/m.exec(await res.text());
+    return m ? Number(m[1]) * 1000 : Number.NaN;
+  }
+
   async createBatch(filename: string): Promise<{ id: string; uploadUrl: string }> {
     const data = await this.gql<{ createUploadBatch: { uploadUrl: string; batch: { id: string } } }>(
       'mutation($input: CreateUploadBatchInput!) { createUploadBatch(input: $input) { uploadUrl batch { id } } }',

@@ -6,7 +6,7 @@ import { Api } from './client.js';
 import { accountFacts, accountsFor, type GeneratedUpload, readTemplate, seedPlatform, writeAllChangesCsv, writeUploadCsv } from './generate.js';
 import { loadNow, machineInfo, rssMb, serverState } from './machine.js';
 import { applyFloor, measureApply, resetAfterBatch } from './phases/apply.js';
-import { measureConcurrency } from './phases/concurrency.js';
+import { BENCH_METRICS_TOKEN, measureConcurrency } from './phases/concurrency.js';
 import { measureRollback, rollbackFloor } from './phases/rollback.js';
 import { measureLag } from './phases/lag.js';
 import { measureReview } from './phases/review.js';
@@ -72,7 +72,8 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
         databaseUrl: database.url,
         uploadDir: join(database.dir, 'uploads'),
         profileDir,
-        env: opts.serverNodeOptions ? { NODE_OPTIONS: opts.serverNodeOptions } : {},
+        // Every batch gets its search index on its first search, so --quick measures that path too.
+        env: { SEARCH_INDEX_MIN_ROWS: '0', METRICS_TOKEN: BENCH_METRICS_TOKEN, ...(opts.serverNodeOptions ? { NODE_OPTIONS: opts.serverNodeOptions } : {}) },
       });
       result.idleRssMb = rssMb(server.pid);
       const api = new Api(server.url, server.wsUrl, platform.apiKey);
@@ -128,7 +129,7 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
             result.insertFloor = await phase('insert-floor', () => insertFloor(bare as BareDb, v.batchId));
             result.lookupFloor = await phase('lookup-floor', () => lookupFloor(bare as BareDb, v.batchId, platform.platformId));
             await api.settle();
-            if (opts.phases.has('review')) result.review = await phase('review', () => measureReview(api, bare as BareDb, v.batchId, opts.pages));
+            if (opts.phases.has('review')) result.review = await phase('review', () => measureReview(api, bare as BareDb, v.batchId, opts.pages, server.logs));
             if (opts.phases.has('apply')) {
               result.applyFloor = await phase('apply-floor', () => applyFloor(bare as BareDb, v.batchId, platform.platformId));
               const expected = state.summary.additions + state.summary.replacements;

@@ -195,6 +195,10 @@ export function renderTable(r: DatabaseReport): string {
         met(p95 <= 25),
       ]);
     }
+    const built = med(runs, (x) => x.review, (s) => s.searchIndexMs ?? Number.NaN);
+    const unindexed = med(runs, (x) => x.review, (s) => s.searchUnindexedMs);
+    const job = med(runs, (x) => x.review, (s) => s.searchIndexJobMs ?? Number.NaN);
+    row(['search index of the batch', 'first search (reads every row) / build until published', `${msf(unindexed)} / ${sec(built)}`, `build job alone (server log) ${sec(job)}`, '', '', '']);
     const filters = Object.keys(runs.find((x) => x.review?.byFilter)?.review?.byFilter ?? {});
     for (const f of filters) {
       const p50 = med(runs, (x) => x.review?.byFilter?.[f], (s) => s.p50);
@@ -312,7 +316,7 @@ export function renderTable(r: DatabaseReport): string {
       '',
       `during an apply (${sec(c((v) => v.applyMs))}) p50 / p99 / max`,
       `${msf(c((v) => v.applying.p50))} / ${msf(p99)} / ${msf(max)}`,
-      `read on its own connection: p99 ${msf(c((v) => v.bareRead.p99))}, max ${msf(c((v) => v.bareRead.max))}`,
+      `read on its own connection: p99 ${msf(c((v) => v.bareRead.p99))}, max ${msf(c((v) => v.bareRead.max))}; longest event-loop delay, server / bench: idle ${msf(c((v) => v.loopMax?.idleServer ?? Number.NaN))} / ${msf(c((v) => v.loopMax?.idleBench ?? Number.NaN))}, applying ${msf(c((v) => v.loopMax?.applyServer ?? Number.NaN))} / ${msf(c((v) => v.loopMax?.applyBench ?? Number.NaN))}`,
       '',
       '≤ 250 ms p99, ≤ 1 s worst',
       met(p99 <= 250 && max <= 1_000),

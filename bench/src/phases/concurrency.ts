@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Api } from '../client.js';
 import type { BareDb } from '../bare.js';
 import type { GeneratedUpload } from '../generate.js';
@@ -30,8 +31,27 @@ export interface ConcurrencyResult {
   applying: LatencySummary;
   /** A read on a connection of its own (outside the server), every 20 ms during the apply: the database alone. */
   bareRead: LatencySummary;
-  /** Event-loop stalls seen by the server's own probe (ms), when logged. */
   applyMs: number;
+  /**
+   * The longest event-loop delay (ms) of each process in each window: the server's (from its
+   * /metrics) and this bench process's own, whose 50 clients run on the same 2 cores. A request's
+   * worst time well above both was lost between them (the kernel's scheduling, the socket).
+   */
+  loopMax?: { idleServer: number; idleBench: number; applyServer: number; applyBench: number };
+}
+
+/** The bench server's METRICS_TOKEN (main.ts sets it), to read the server's event-loop delay. */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-not-a-secret';
+
+/** This process's longest event-loop delay (ms) while `fn` runs. */
+async function benchLoopMax<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  try {
+    return [await fn(), h.max / 1e6];
+  } finally {
+    h.disable();
+  }
 }
 
 function summary(values: readonly number[]): LatencySummary {
@@ -93,7 +113,9 @@ export async function measureConcurrency(
     }),
   );
   const cpu = await watchCpu(serverPid, async () => []);
-  const idle = await load(api, clients, new Promise((done) => setTimeout(done, 3_000)));
+  await api.serverLoopMaxMs(BENCH_METRICS_TOKEN);
+  const [idle, idleBench] = await benchLoopMax(() => load(api, clients, new Promise((done) => setTimeout(done, 3_000))));
+  const idleServer = await api.serverLoopMaxMs(BENCH_METRICS_TOKEN);
   const idleCpu = await cpu.stop();
 
   let finish: () => void = () => undefined;
@@ -113,16 +135,19 @@ export async function measureConcurrency(
       await new Promise((done) => setTimeout(done, 20));
     }
   })();
+  await api.serverLoopMaxMs(BENCH_METRICS_TOKEN);
   const start = performance.now();
-  await api.confirm(id);
-  const applying = load(api, clients, finished);
-  try {
-    await api.waitFor(id, ['COMPLETED'], timeoutMs, 250);
-  } finally {
-    finish();
-  }
-  const applyMs = since(start);
-  const during = await applying;
+  const [{ applyMs, during }, applyBench] = await benchLoopMax(async () => {
+    await api.confirm(id);
+    const applying = load(api, clients, finished);
+    try {
+      await api.waitFor(id, ['COMPLETED'], timeoutMs, 250);
+    } finally {
+      finish();
+    }
+    return { applyMs: since(start), during: await applying };
+  });
+  const applyServer = await api.serverLoopMaxMs(BENCH_METRICS_TOKEN);
   await bareLoop;
   if (during.errors + idle.errors > 0) throw new Error(`${during.errors + idle.errors} small queries failed`);
   return {
@@ -134,5 +159,6 @@ export async function measureConcurrency(
     applying: summary(during.latencies),
     bareRead: summary(bareLatencies),
     applyMs,
+    loopMax: { idleServer, idleBench, applyServer, applyBench },
   };
 }

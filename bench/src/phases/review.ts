@@ -1,5 +1,8 @@
+import { postgresTrigramIndex, sqliteTrigramIndex } from '../../../server/src/db/trigram-index.js';
 import { batchRowFilterSql, type RowFilter } from '../../../server/src/modules/batches/batch-row-filter.js';
+import { searchIndexTable } from '../../../server/src/modules/batches/search/search-index.store.js';
 import { type BareDb, sqliteSql } from '../bare.js';
+import { loggedMs } from '../server.js';
 import type { Api } from '../client.js';
 import { percentile, since } from '../stats.js';
 
@@ -17,14 +20,17 @@ const ROWS_QUERY = `query BatchRows($id: ID!, $first: Int!, $after: String, $fil
 
 
 /**
- * The filters a reviewer clicks (changes to apply, errors, warnings) and a search typed in the
- * box: a piece of an email (read within the batch's rows: no index holds pieces of addresses).
+ * The filters a reviewer clicks (changes to apply, errors, warnings) and searches typed in the
+ * box: a piece of one address (a few rows), and a piece that most addresses hold. The first
+ * search asks for the batch's search index (modules/batches/search); the pages are measured once
+ * it is published, and its build time is reported.
  */
 const FILTERS: RowFilter[] = [
   { changes: ['ADD', 'REPLACE'] },
   { changes: ['INVALID'] },
   { issueCodes: ['NAME_MISMATCH', 'CLAIMED_EMAIL_REPLACED'] },
   { search: 'upd.4242' },
+  { search: 'example' },
 ];
 
 export interface LatencyResult {
@@ -42,6 +48,12 @@ export interface ReviewResult {
   floorFiltered: LatencyResult;
   /** The database's plan for each filter's page query. */
   plans: Record<string, string>;
+  /** From the first search to the batch's search index published (null: not built within 5 minutes). */
+  searchIndexMs: number | null;
+  /** The build as the server logged it (search-index.ts: fill, finish, publish). */
+  searchIndexJobMs: number | null;
+  /** A search's page (the first filter searching a piece) before the index: the read of every row. */
+  searchUnindexedMs: number;
 }
 
 const PAGE = 100;
@@ -69,7 +81,8 @@ interface PlannedPage {
  * again at the first page at the end; then the same pages (count + keyset page, as
  * batch-rows.service.ts) with the bare driver.
  */
-export async function measureReview(api: Api, bare: BareDb, batchId: string, pages: number): Promise<ReviewResult> {
+export async function measureReview(api: Api, bare: BareDb, batchId: string, pages: number, serverLogs: readonly string[] = []): Promise<ReviewResult> {
+  let indexed = false;
   // One walker per filter (undefined: no filter): the server's cursor and the row number it stands for.
   const walkers = new Map<RowFilter | undefined, { cursor: string | null; after: number }>();
   const viaApi = async (filter: RowFilter | undefined, replay: PlannedPage[]) => {
@@ -92,7 +105,8 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
   };
   const pageSql = (filter: RowFilter | undefined) => {
     const params: unknown[] = [batchId];
-    const where = ['batch_id = $1', ...batchRowFilterSql(filter, params)];
+    const index = indexed ? { table: searchIndexTable(batchId), trigram: bare.sqlite ? sqliteTrigramIndex : postgresTrigramIndex } : null;
+    const where = ['batch_id = $1', ...batchRowFilterSql(filter, params, index)];
     params.push(0);
     where.push(`row_number > $${params.length}`);
     params.push(PAGE + 1);
@@ -123,6 +137,20 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
     return since(start);
   };
   const filterOf = (i: number) => FILTERS[i % FILTERS.length];
+  // The first search: read over every row; it asks for the index, then the build is waited for.
+  const searchStart = performance.now();
+  const searchUnindexedMs = await viaApi(FILTERS.find((f) => f.search), []);
+  let searchIndexMs: number | null = null;
+  while (performance.now() - searchStart < 300_000) {
+    const [b] = await bare.query<{ at: unknown }>('select search_indexed_at as at from upload_batch where id = $1', [batchId]);
+    if (b?.at !== null && b?.at !== undefined) {
+      searchIndexMs = since(searchStart);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  indexed = searchIndexMs !== null;
+  const searchIndexJobMs = indexed ? loggedMs(serverLogs, 'search index built') : null;
   // Warm-up (JIT, statement caches), not counted; its pages are not replayed.
   for (let i = 0; i < 5; i++) {
     await viaApi(undefined, []);
@@ -156,5 +184,8 @@ export async function measureReview(api: Api, bare: BareDb, batchId: string, pag
     floorPlain: latency(await samples(plainPlan)),
     floorFiltered: latency(await samples(filteredPlan)),
     plans,
+    searchIndexMs,
+    searchIndexJobMs,
+    searchUnindexedMs,
   };
 }
