@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlDatabase, SqlValue } from '../../db/sql.js';
+import type { SqlDatabase, SqlReads, SqlValue } from '../../db/sql.js';
 import { newId } from '../../ids.js';
 import { seedAccounts } from '../accounts/seed-data.js';
 import { createApiKey, createUser } from '../auth/auth.service.js';
@@ -65,4 +65,14 @@ export async function createPlatform(
   const apiKey = await createApiKey(em, platform.id);
   await seedPlatformAccounts(db, platform, input.accounts);
   return { platformId: platform.id, apiKey, admin };
+}
+
+/**
+ * A platform's id and name by id, on the read lane (`db.reads`): one prepared statement, not an
+ * ORM look-up. `viewer` asks it on every dashboard page and is the small query of issue 19's
+ * concurrency bench; null when there is no such platform.
+ */
+export async function findPlatformName(reads: SqlReads, id: string): Promise<{ id: string; name: string } | null> {
+  const [row] = await reads.query<{ id: string; name: string }>('select id, name from platform where id = $1', [id]);
+  return row ?? null;
 }

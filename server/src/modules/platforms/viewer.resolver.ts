@@ -1,7 +1,8 @@
 import { Ctx, Field, ID, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { Role } from '../auth/dashboard-user.entity.js';
-import { Platform } from './platform.entity.js';
+import { notFound } from '../../graphql/errors.js';
+import { findPlatformName } from './platform.service.js';
 
 registerEnumType(Role, { name: 'Role', description: 'ADMIN may upload, confirm and manage webhooks; VIEWER may only look.' });
 
@@ -34,7 +35,8 @@ export class ViewerResolver {
   @Query(() => ViewerType)
   async viewer(@Ctx() ctx: GraphQLContext): Promise<ViewerType> {
     const p = ctx.principal;
-    const platform = await ctx.em.findOneOrFail(Platform, { id: p.platformId });
+    const platform = await findPlatformName(ctx.services.db.reads, p.platformId);
+    if (!platform) throw notFound('The platform of this credential');
     return {
       platform: { id: platform.id, name: platform.name },
       role: p.role,
