@@ -5,7 +5,6 @@ import type { Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Env } from '../config/env.js';
 import type { Logger } from '../logger.js';
 import { entities } from './entities.js';
@@ -28,8 +27,11 @@ const AUTOCHECKPOINT_PAGES = 20_000;
 // does not keep the size of the largest burst forever.
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-/** ORM options for the configured database; migrations are listed, not discovered. */
-export function ormOptions(database: Env['database'], logger?: Logger, open: OrmOpenOptions = {}): Options {
+/**
+ * ORM options for the configured database; migrations are listed, not discovered. The PostgreSQL
+ * driver is loaded only for a PostgreSQL database (the embedded server does not carry it).
+ */
+export async function ormOptions(database: Env['database'], logger?: Logger, open: OrmOpenOptions = {}): Promise<Options> {
   const common: Options = {
     entities,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
@@ -70,12 +72,13 @@ export function ormOptions(database: Env['database'], logger?: Logger, open: Orm
       },
     };
   }
+  const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
   return { ...common, driver: PostgreSqlDriver, clientUrl: database.url, pool: { min: 1, max: 10 } };
 }
 
 /** Connects and brings the schema up to date; migrations run at every start. */
 export async function openOrm(database: Env['database'], logger?: Logger, open: OrmOpenOptions = {}): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormOptions(database, logger, open));
+  const orm = await MikroORM.init(await ormOptions(database, logger, open));
   await makeReadConnectionReadOnly(orm, database);
   const applied = await migrateOnce(orm, database, logger);
   if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');

@@ -1,6 +1,6 @@
+import { createRequire } from 'node:module';
 import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import type { DocumentNode, FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, SelectionSetNode } from 'graphql';
-import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Env } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -60,6 +60,9 @@ export function createRateLimiters(env: Env): RateLimiters {
       close: async () => {},
     };
   }
+  // Loaded only with REDIS_URL: the embedded server does not carry a Redis client. (ioredis is
+  // CommonJS, so `require` keeps this factory synchronous.)
+  const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
   // A request never waits long for Redis: past 500 ms the insurance limiter answers.
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 500 });
   redis.on('error', () => undefined); // reconnects by itself; the limiter falls back meanwhile

@@ -1,5 +1,3 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { Redis } from 'ioredis';
 import type { Env } from '../config/env.js';
 import type { Logger } from '../logger.js';
 import { createPubSubBus, type PubSubBus, type Topic, topic } from './pubsub.js';
@@ -35,8 +33,10 @@ const dateSerializer = {
  * REDIS_PREFIX) when REDIS_URL is set, so a worker's progress reaches clients
  * on every API instance; in memory otherwise.
  */
-export function createBus(env: Env, logger: Logger): PubSubBus {
+export async function createBus(env: Env, logger: Logger): Promise<PubSubBus> {
   if (!env.REDIS_URL) return createPubSubBus();
+  // Loaded only here: the embedded server does not carry a Redis client.
+  const [{ createRedisEventTarget }, { Redis }] = await Promise.all([import('@graphql-yoga/redis-event-target'), import('ioredis')]);
   // A subscribed ioredis connection can only subscribe, hence two clients.
   const publishClient = new Redis(env.REDIS_URL);
   const subscribeClient = new Redis(env.REDIS_URL);
