@@ -1,6 +1,6 @@
 import type { Dialect } from './bare.js';
 
-export const PHASES = ['template', 'validate', 'small', 'review', 'apply', 'apply-all', 'rollback', 'lag', 'webhooks', 'concurrency'] as const;
+export const PHASES = ['template', 'validate', 'small', 'review', 'apply', 'apply-all', 'rollback', 'lag', 'webhooks', 'concurrency', 'parallel'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -34,7 +34,9 @@ export const USAGE = `pnpm bench [--rows N] [--quick] [--runs R] [--db sqlite|po
                       which every one of the N rows changes an email, and times its apply (the ≤ 10 s target);
                       rollback (implies apply-all) then rolls that batch back and times it beside its floor
                       concurrency sends a small query from --subscribers clients, idle and during such an apply;
-                      small uploads a 5,000-row file 5 times and times each from the end of its PUT to VALIDATED
+                      small uploads a 5,000-row file 5 times and times each from the end of its PUT to VALIDATED;
+                      parallel uploads the file once, then twice at the same time (two batches), with one client
+                      sending a small query meanwhile
   --profile           start the server with node --cpu-prof; windows of each phase saved beside the profiles
                       (summarise with: pnpm --filter @comms/bench profile-summary <dir>)`;
 

@@ -9,6 +9,7 @@ import { applyFloor, measureApply, resetAfterBatch } from './phases/apply.js';
 import { BENCH_METRICS_TOKEN, measureConcurrency } from './phases/concurrency.js';
 import { measureRollback, rollbackFloor } from './phases/rollback.js';
 import { measureLag } from './phases/lag.js';
+import { measureParallel } from './phases/parallel.js';
 import { measureReview } from './phases/review.js';
 import { measureTemplate, templateFloor } from './phases/template.js';
 import { insertFloor, lookupFloor, measureSmallFiles, measureValidation, parseFloor } from './phases/validate.js';
@@ -143,6 +144,12 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
             }
             await phase('reset', () => resetAfterBatch(bare as BareDb, v.batchId, platform.platformId));
           }
+        }
+        if (opts.phases.has('parallel')) {
+          await api.settle();
+          result.parallel = await phase('parallel', () =>
+            measureParallel(api, server.pid, f.upload, PHASE_TIMEOUT_MS, (id) => resetAfterBatch(bare as BareDb, id, platform.platformId)),
+          );
         }
         if (opts.phases.has('small')) {
           await api.settle();

@@ -2,6 +2,7 @@ import type { Dialect } from './bare.js';
 import type { CpuUse, MachineInfo } from './machine.js';
 import type { ApplyFloorResult, ApplyResult } from './phases/apply.js';
 import type { ConcurrencyResult } from './phases/concurrency.js';
+import type { ParallelResult } from './phases/parallel.js';
 import type { RollbackFloorResult, RollbackResult } from './phases/rollback.js';
 import type { LagResult } from './phases/lag.js';
 import type { ReviewResult } from './phases/review.js';
@@ -37,6 +38,8 @@ export interface RunResult {
   small?: SmallFileResult;
   /** Issue 19: a small query under concurrent clients, idle and during an apply. */
   concurrency?: ConcurrencyResult;
+  /** Issue 16: two uploads of the file at once against one alone. */
+  parallel?: ParallelResult;
   webhooks?: WebhookResult;
   webhookFloor?: WebhookResult;
   errors: string[];
@@ -286,6 +289,30 @@ export function renderTable(r: DatabaseReport): string {
       '',
       '≤ 250 ms p99',
       met(p99 <= 250),
+    ]);
+  }
+  if (runs.some((x) => x.parallel)) {
+    const p = (pick: (v: ParallelResult) => number) => med(runs, (x) => x.parallel, pick);
+    const one = p((v) => v.oneMs);
+    const both = p((v) => v.bothMs);
+    row([
+      'two uploads of the file at once (one platform, two batches)',
+      'first PUT → both VALIDATED',
+      `${sec(both)} (each ${sec(p((v) => v.eachMs[0]))}, ${sec(p((v) => v.eachMs[1]))}); peak RSS ${mb(p((v) => v.peakRssMb))}`,
+      `${sec(one)} one upload alone, same run`,
+      ratio(both, one),
+      '≤ 2.2× one',
+      met(both <= 2.2 * one),
+    ]);
+    const q99 = p((v) => v.smallQuery.p99);
+    row([
+      '',
+      'small query (viewer) meanwhile, one client: p50 / p99 / max',
+      `${msf(p((v) => v.smallQuery.p50))} / ${msf(q99)} / ${msf(p((v) => v.smallQuery.max))}`,
+      `longest event-loop delay of the server ${msf(p((v) => v.serverLoopMaxMs))}`,
+      '',
+      '≤ 100 ms p99',
+      met(q99 <= 100),
     ]);
   }
   if (runs.some((x) => x.concurrency)) {
