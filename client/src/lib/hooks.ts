@@ -63,9 +63,11 @@ export function takeFocusAfterUpload(batchId: string): boolean {
 
 /**
  * For a dialog opened by a button: `trigger` goes on the button, `returnFocus()` is called when
- * the dialog closes (Cancel, Escape, done). The focus goes back to the button, or, when the
- * dialog's action made the button go away (the batch moved on), to the batch's status. A closed
- * dialog that React removes takes the focus with it, so the browser's own return cannot work.
+ * the dialog closes without acting (Cancel, Escape). The focus goes back to the button, or, if it
+ * is gone, to the batch's status. A closed dialog that React removes takes the focus with it, so
+ * the browser's own return cannot work. A dialog whose action moved the batch on calls
+ * {@link focusBatchStatus} instead: its button may still be drawn for a frame after the action's
+ * answer, and focusing it would lose the focus when it goes.
  */
 export function useReturnFocus<T extends HTMLElement>(): { trigger: RefObject<T | null>; returnFocus(): void } {
   const trigger = useRef<T>(null);

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { type Batch, ConfirmUploadBatchMutation, WebhookCountQuery } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
 import { isFeatureMissing } from '../../lib/graphql-client';
-import { useReturnFocus } from '../../lib/hooks';
+import { focusBatchStatus, useReturnFocus } from '../../lib/hooks';
 import { useSession } from '../../session';
 import { Notice, Spinner } from '../ui';
 
@@ -49,9 +49,12 @@ export function ConfirmSection({ batch }: { batch: Batch }) {
       {open ? (
         <ConfirmDialog
           batch={batch}
-          onClose={() => {
+          onClose={(done) => {
             setOpen(false);
-            returnFocus();
+            // Done: the batch moved on and this button goes with its step, though perhaps only after
+            // the next frame, so the status takes the focus whatever the order of the two.
+            if (done) focusBatchStatus();
+            else returnFocus();
           }}
         />
       ) : null}
@@ -59,7 +62,7 @@ export function ConfirmSection({ batch }: { batch: Batch }) {
   );
 }
 
-function ConfirmDialog({ batch, onClose }: { batch: Batch; onClose(): void }) {
+function ConfirmDialog({ batch, onClose }: { batch: Batch; onClose(done?: boolean): void }) {
   const { t, tn, number } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -78,7 +81,7 @@ function ConfirmDialog({ batch, onClose }: { batch: Batch; onClose(): void }) {
   const submit = async () => {
     // The answer updates the cached batch (lib/graphql-cache.ts): the page moves on by itself.
     const result = await confirm({ id: batch.id });
-    if (result.data) onClose();
+    if (result.data) onClose(true);
   };
 
   return (
@@ -124,7 +127,7 @@ function ConfirmDialog({ batch, onClose }: { batch: Batch; onClose(): void }) {
         </p>
       ) : null}
       <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose} disabled={fetching}>
+        <button type="button" className="button" onClick={() => onClose()} disabled={fetching}>
           {t('common.cancel')}
         </button>
         <button type="button" className="button button-primary" onClick={submit} disabled={fetching} aria-busy={fetching}>

@@ -4,7 +4,7 @@ import { RollbackPreviewQuery, RollbackUploadBatchMutation } from '../../graphql
 import { type Batch, WebhookCountQuery } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
 import { ROLLBACK_STAGE } from '../../lib/batch-status';
-import { useReturnFocus } from '../../lib/hooks';
+import { focusBatchStatus, useReturnFocus } from '../../lib/hooks';
 import { useSession } from '../../session';
 import { Notice, ProgressBar, Spinner } from '../ui';
 
@@ -62,9 +62,12 @@ export function RollbackSection({ batch }: { batch: Batch }) {
           batch={batch}
           restorable={p.restorable}
           conflicts={p.conflicts}
-          onClose={() => {
+          onClose={(done) => {
             setOpen(false);
-            returnFocus();
+            // Done: the batch moved on and this button goes with its step, though perhaps only after
+            // the next frame, so the status takes the focus whatever the order of the two.
+            if (done) focusBatchStatus();
+            else returnFocus();
           }}
         />
       ) : null}
@@ -77,7 +80,7 @@ function RollbackDialog({
   restorable,
   conflicts,
   onClose,
-}: { batch: Batch; restorable: number; conflicts: number; onClose(): void }) {
+}: { batch: Batch; restorable: number; conflicts: number; onClose(done?: boolean): void }) {
   const { t, tn, number } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -130,7 +133,7 @@ function RollbackDialog({
         </p>
       ) : null}
       <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose} disabled={fetching}>
+        <button type="button" className="button" onClick={() => onClose()} disabled={fetching}>
           {t('common.cancel')}
         </button>
         <button
@@ -141,7 +144,7 @@ function RollbackDialog({
           onClick={async () => {
             // The answer updates the cached batch: the page shows the rollback's progress by itself.
             const result = await rollback({ id: batch.id });
-            if (result.data) onClose();
+            if (result.data) onClose(true);
           }}
         >
           {fetching ? <Spinner label={t('rollback.submitting')} /> : t('rollback.submit', { count: number(restorable) })}
