@@ -24,7 +24,10 @@ export async function markDuplicates(db: SqlDatabase, batchId: string, reportLim
   const sample: BatchRowType[] = [];
   let afterAccount = '';
   for (;;) {
-    const groups = await db.query<{ account_id: string }>(
+    // A walk of the batch's account index until 2,000 duplicated accounts are found: with few
+    // duplicates that is most of the batch (~0.3 s for 500,000 rows on SQLite), so off the
+    // server's thread. The rows it reads are committed and only this job writes them.
+    const groups = await db.scans.query<{ account_id: string }>(
       `select account_id from batch_row
         where batch_id = $1 and new_email is not null and account_id is not null and account_id > $2
         group by account_id having count(*) > 1 order by account_id limit $3`,
