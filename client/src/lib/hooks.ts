@@ -62,16 +62,20 @@ export function takeFocusAfterUpload(batchId: string): boolean {
 }
 
 /**
- * For a dialog opened by a button: `trigger` goes on the button, `returnFocus()` is called when
- * the dialog closes without acting (Cancel, Escape). The focus goes back to the button, or, if it
- * is gone, to the batch's status. A closed dialog that React removes takes the focus with it, so
- * the browser's own return cannot work. A dialog whose action moved the batch on calls
- * {@link focusBatchStatus} instead: its button may still be drawn for a frame after the action's
- * answer, and focusing it would lose the focus when it goes.
+ * For a dialog opened by a button: `trigger` goes on the button, `returnFocus(acted)` is called
+ * when the dialog closes. Closed without acting (Cancel, Escape), the focus goes back to the
+ * button, or, if it is gone, to the batch's status. A closed dialog that React removes takes the
+ * focus with it, so the browser's own return cannot work. Closed by its action (`acted`), the
+ * batch moved on and the button goes with its step, though perhaps only a frame after the
+ * action's answer: the status takes the focus at once, whatever the order of the two.
  */
-export function useReturnFocus<T extends HTMLElement>(): { trigger: RefObject<T | null>; returnFocus(): void } {
+export function useReturnFocus<T extends HTMLElement>(): { trigger: RefObject<T | null>; returnFocus(acted?: boolean): void } {
   const trigger = useRef<T>(null);
-  const returnFocus = useCallback(() => {
+  const returnFocus = useCallback((acted = false) => {
+    if (acted) {
+      focusBatchStatus();
+      return;
+    }
     window.requestAnimationFrame(() => {
       const target = trigger.current?.isConnected ? trigger.current : document.getElementById(BATCH_STATUS_ID);
       target?.focus();

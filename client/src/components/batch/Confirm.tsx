@@ -3,7 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { type Batch, ConfirmUploadBatchMutation, WebhookCountQuery } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
 import { isFeatureMissing } from '../../lib/graphql-client';
-import { focusBatchStatus, useReturnFocus } from '../../lib/hooks';
+import { useReturnFocus } from '../../lib/hooks';
 import { useSession } from '../../session';
 import { Notice, Spinner } from '../ui';
 
@@ -51,10 +51,7 @@ export function ConfirmSection({ batch }: { batch: Batch }) {
           batch={batch}
           onClose={(done) => {
             setOpen(false);
-            // Done: the batch moved on and this button goes with its step, though perhaps only after
-            // the next frame, so the status takes the focus whatever the order of the two.
-            if (done) focusBatchStatus();
-            else returnFocus();
+            returnFocus(done);
           }}
         />
       ) : null}

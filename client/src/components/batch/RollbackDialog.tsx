@@ -4,7 +4,7 @@ import { RollbackPreviewQuery, RollbackUploadBatchMutation } from '../../graphql
 import { type Batch, WebhookCountQuery } from '../../graphql/documents';
 import { useI18n } from '../../i18n/i18n';
 import { ROLLBACK_STAGE } from '../../lib/batch-status';
-import { focusBatchStatus, useReturnFocus } from '../../lib/hooks';
+import { useReturnFocus } from '../../lib/hooks';
 import { useSession } from '../../session';
 import { Notice, ProgressBar, Spinner } from '../ui';
 
@@ -64,10 +64,7 @@ export function RollbackSection({ batch }: { batch: Batch }) {
           conflicts={p.conflicts}
           onClose={(done) => {
             setOpen(false);
-            // Done: the batch moved on and this button goes with its step, though perhaps only after
-            // the next frame, so the status takes the focus whatever the order of the two.
-            if (done) focusBatchStatus();
-            else returnFocus();
+            returnFocus(done);
           }}
         />
       ) : null}
