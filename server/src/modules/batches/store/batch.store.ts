@@ -182,17 +182,16 @@ export interface SearchIndexState {
   status: BatchStatus;
   indexed: boolean;
   rowEdits: number;
-  updatedAt: Date;
   rowsPurged: boolean;
 }
 
 export async function readSearchIndexState(db: Executor, batchId: string): Promise<SearchIndexState | null> {
-  const [r] = await db.query<{ status: BatchStatus; search_indexed_at: Date | null; row_edits: number; updated_at: Date; rows_purged_at: Date | null }>(
-    'select status, search_indexed_at, row_edits, updated_at, rows_purged_at from upload_batch where id = $1',
+  const [r] = await db.query<{ status: BatchStatus; search_indexed_at: Date | null; row_edits: number; rows_purged_at: Date | null }>(
+    'select status, search_indexed_at, row_edits, rows_purged_at from upload_batch where id = $1',
     [batchId],
   );
   if (!r) return null;
-  return { status: r.status, indexed: r.search_indexed_at !== null, rowEdits: Number(r.row_edits), updatedAt: r.updated_at, rowsPurged: r.rows_purged_at !== null };
+  return { status: r.status, indexed: r.search_indexed_at !== null, rowEdits: Number(r.row_edits), rowsPurged: r.rows_purged_at !== null };
 }
 
 /**
