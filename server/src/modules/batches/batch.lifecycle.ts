@@ -5,6 +5,7 @@ import { registerChunkedJob, resumeChunkedJob } from './chunked-job.js';
 import { ROLLBACK } from './rollback/rollback.job.js';
 import { registerSearchIndexJob, retireSearchIndexes } from './search/search-index.js';
 import { deleteRows, expiredCandidates, purgeableBatches, purgeRows, transition, validatingBatches } from './store/batch.store.js';
+import { retentionCutoff } from './lifecycle/transitions.js';
 import { failBatch, type ValidatePayload, validateUpload } from './validation/validate.job.js';
 
 export const EXPIRE_JOB = 'batch.expire';
@@ -56,7 +57,7 @@ export async function expireBatches(services: Services, now = new Date()): Promi
  */
 export async function purgeEndedBatches(services: Services, now = new Date()): Promise<number> {
   const { db, env } = services;
-  const before = new Date(now.getTime() - env.BATCH_EXPIRY_DAYS * 86_400_000);
+  const before = retentionCutoff(now, env.BATCH_EXPIRY_DAYS);
   let rows = 0;
   const ids = await purgeableBatches(db, before, SWEEP_LIMIT);
   for (const id of ids) rows += await db.transaction((tx) => purgeRows(tx, id, now));

@@ -55,6 +55,15 @@ export const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set([
  */
 export const PURGEABLE_STATUSES: readonly BatchStatus[] = ['REJECTED', 'FAILED', 'CANCELED', 'DECLINED', 'EXPIRED'];
 
+/**
+ * Retention's line: a batch last changed before it has been left alone for the expiry period
+ * (`expiryDays`, BATCH_EXPIRY_DAYS). Its rows are purged if it is purgeable; its search index is
+ * dropped, and not built again.
+ */
+export function retentionCutoff(now: Date, expiryDays: number): Date {
+  return new Date(now.getTime() - expiryDays * 86_400_000);
+}
+
 export function isTerminal(status: BatchStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }

@@ -3,6 +3,7 @@ import type { SqlDatabase } from '../../../db/sql.js';
 import type { TrigramIndexSql } from '../../../db/trigram-index.js';
 import type { Services } from '../../../services.js';
 import { BATCH_STATUSES, type BatchStatus } from '../lifecycle/batch-status.js';
+import { retentionCutoff } from '../lifecycle/transitions.js';
 import { publishSearchIndex, readSearchIndexState, retireSearchIndex, staleSearchIndexes } from '../store/batch.store.js';
 import {
   dropSearchBuild,
@@ -58,7 +59,7 @@ export async function requestSearchIndex(
 ): Promise<void> {
   const { env } = services;
   if (batch.searchIndexedAt || batch.summary.totalRows < env.SEARCH_INDEX_MIN_ROWS || !SEARCHABLE_STATUSES.includes(batch.status)) return;
-  if (batch.updatedAt.getTime() < now.getTime() - env.BATCH_EXPIRY_DAYS * 86_400_000) return;
+  if (batch.updatedAt < retentionCutoff(now, env.BATCH_EXPIRY_DAYS)) return;
   await services.jobs.enqueue(SEARCH_INDEX_JOB, { batchId: batch.id }, { jobId: `search-index:${batch.id}` });
 }
 
@@ -117,7 +118,7 @@ export function registerSearchIndexJob(services: Services): void {
 /** Retention: drops the indexes of batches unchanged for BATCH_EXPIRY_DAYS (a later search reads the rows). */
 export async function retireSearchIndexes(services: Pick<Services, 'db' | 'env' | 'logger'>, now: Date, limit: number): Promise<number> {
   const { db, env } = services;
-  const before = new Date(now.getTime() - env.BATCH_EXPIRY_DAYS * 86_400_000);
+  const before = retentionCutoff(now, env.BATCH_EXPIRY_DAYS);
   let dropped = 0;
   for (const id of await staleSearchIndexes(db, before, limit)) {
     if (await db.transaction((tx) => retireSearchIndex(tx, id, before))) dropped++;
