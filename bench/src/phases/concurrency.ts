@@ -6,7 +6,7 @@ import { watchCpu } from '../machine.js';
 import { percentile, since } from '../stats.js';
 
 /** The "small query" of issue 19: one round trip that authenticates and reads one row. */
-const SMALL_QUERY = '{ viewer { role platform { id } } }';
+export const SMALL_QUERY = '{ viewer { role platform { id } } }';
 
 export interface LatencySummary {
   samples: number;
@@ -54,7 +54,7 @@ async function benchLoopMax<T>(fn: () => Promise<T>): Promise<[T, number]> {
   }
 }
 
-function summary(values: readonly number[]): LatencySummary {
+export function summary(values: readonly number[]): LatencySummary {
   return {
     samples: values.length,
     p50: percentile(values, 50),

@@ -1,11 +1,8 @@
 import type { Api } from '../client.js';
 import type { GeneratedUpload } from '../generate.js';
 import { watchPeak } from '../machine.js';
-import { percentile, since } from '../stats.js';
-import { BENCH_METRICS_TOKEN } from './concurrency.js';
-
-/** The small query of issue 16's deliverable 6 (the same one as issue 19's). */
-const SMALL_QUERY = '{ viewer { role platform { id } } }';
+import { since } from '../stats.js';
+import { BENCH_METRICS_TOKEN, type LatencySummary, SMALL_QUERY, summary } from './concurrency.js';
 
 export interface ParallelResult {
   /** One upload alone: PUT start → VALIDATED. */
@@ -14,8 +11,8 @@ export interface ParallelResult {
   bothMs: number;
   /** Each of the two, PUT start → VALIDATED. */
   eachMs: [number, number];
-  /** A client sending the small query back to back while the two run. */
-  smallQuery: { samples: number; p50: number; p99: number; max: number };
+  /** A client sending issue 19's small query back to back while the two run. */
+  smallQuery: LatencySummary;
   /** The server's longest event-loop delay while the two run (its /metrics). */
   serverLoopMaxMs: number;
   peakRssMb: number;
@@ -72,12 +69,7 @@ export async function measureParallel(
     oneMs: one.ms,
     bothMs,
     eachMs: [both[0].ms, both[1].ms],
-    smallQuery: {
-      samples: latencies.length,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      max: latencies.length ? Math.max(...latencies) : Number.NaN,
-    },
+    smallQuery: summary(latencies),
     serverLoopMaxMs,
     peakRssMb,
     batchIds: both.map((b) => b.id),
