@@ -3,7 +3,7 @@ import { listBatchRows } from '../../server/src/modules/batches/batch-rows.servi
 import { findBatch } from '../../server/src/modules/batches/batch.service.js';
 import { purgeEndedBatches } from '../../server/src/modules/batches/batch.lifecycle.js';
 import { buildSearchIndex, retireSearchIndexes } from '../../server/src/modules/batches/search/search-index.js';
-import { searchIndexTable } from '../../server/src/modules/batches/search/search-index.store.js';
+import { searchIndexTable, syncSearchRows } from '../../server/src/modules/batches/search/search-index.store.js';
 import { countRowEdit, publishSearchIndex, readSearchIndexState } from '../../server/src/modules/batches/store/batch.store.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { gqlData } from '../support/graphql.js';
@@ -142,10 +142,7 @@ describe('review search index', () => {
     await db.execute(`delete from "${searchIndexTable(batchId)}" where rowid = 2`);
     expect((await search('first.person_1@example')).rows).toEqual([]);
     // Put back as an edit would (the same statement the edits use).
-    await db.transaction(async (tx) => {
-      const { syncSearchRows } = await import('../../server/src/modules/batches/search/search-index.store.js');
-      await syncSearchRows(tx, batchId, [2]);
-    });
+    await db.transaction((tx) => syncSearchRows(tx, batchId, [2]));
     expect((await search('first.person_1@example')).rows).toEqual([2]);
   });
 
