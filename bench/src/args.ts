@@ -5,6 +5,8 @@ export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
   rows: number;
+  /** Accounts on the bench platform; default just enough for the template to list `rows` (issue 16's growth runs raise it). */
+  accounts?: number;
   runs: number;
   quick: boolean;
   databases: Dialect[];
@@ -23,11 +25,13 @@ export interface BenchOptions {
   serverNodeOptions?: string;
 }
 
-export const USAGE = `pnpm bench [--rows N] [--quick] [--runs R] [--db sqlite|postgres|both] [--pages P]
+export const USAGE = `pnpm bench [--rows N] [--accounts A] [--quick] [--runs R] [--db sqlite|postgres|both] [--pages P]
            [--subscribers S] [--lag-rows M] [--webhook-events W] [--only ${PHASES.join(',')}]
            [--profile] [--out DIR] [--keep] [--server-node-options "--max-old-space-size=128"]
 
   --rows N            data rows of the upload file (default 500000); accounts seeded so the template lists ≥ N
+  --accounts A        accounts on the platform (default: just enough for N rows); with more, the files take
+                      every k-th template row, so the upload touches the whole id range (growth runs)
   --quick             smoke check: 5,000 rows, 1 run, 30 pages, 2,000 webhook events (under 2 minutes)
   --runs R            runs per database; every figure is the median (default 3)
   --only a,b          phases to run (validate is implied by review and apply); apply-all uploads a second file in
@@ -62,6 +66,7 @@ export function parseArgs(argv: readonly string[], defaultOut: string): BenchOpt
   }
   const known = new Set([
     'rows',
+    'accounts',
     'quick',
     'runs',
     'db',
@@ -87,8 +92,10 @@ export function parseArgs(argv: readonly string[], defaultOut: string): BenchOpt
   if (phases.has('review') || phases.has('apply')) phases.add('validate');
   // The rollback undoes the apply-all batch.
   if (phases.has('rollback')) phases.add('apply-all');
+  const accounts = given.has('accounts') ? intArg('--accounts', given.get('accounts')) : undefined;
   return {
     rows,
+    accounts,
     runs: given.has('runs') ? intArg('--runs', given.get('runs')) : quick ? 1 : 3,
     quick,
     databases,

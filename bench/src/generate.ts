@@ -30,13 +30,17 @@ export interface AccountFacts {
   eligible: boolean;
 }
 
-/** The seeded accounts by id (the same generator createPlatform used), and the ineligible ids. */
-export function accountFacts(accounts: number): { byId: Map<string, AccountFacts>; ineligible: string[] } {
+/**
+ * The seeded accounts by id (the same generator createPlatform used), and the
+ * ineligible ids. With `only`, `byId` keeps just those ids: a 5,000,000-account
+ * platform's map would take gigabytes, and the files name only the ids they use.
+ */
+export function accountFacts(accounts: number, only?: ReadonlySet<string>): { byId: Map<string, AccountFacts>; ineligible: string[] } {
   const byId = new Map<string, AccountFacts>();
   const ineligible: string[] = [];
   for (const a of seedAccounts(PLATFORM_NAME, accounts)) {
     const eligible = a.status !== 'closed' && a.status !== 'rejected';
-    byId.set(a.id, { email: a.email, eligible });
+    if (!only || only.has(a.id)) byId.set(a.id, { email: a.email, eligible });
     if (!eligible) ineligible.push(a.id);
   }
   return { byId, ineligible };
@@ -45,16 +49,32 @@ export function accountFacts(accounts: number): { byId: Map<string, AccountFacts
 /** A data row of the template: Account ID, Business Name, First Name, Last Name, Email, claimed mark. */
 export type TemplateRow = [string, string, string, string, string, string];
 
-/** Reads a downloaded template (header skipped). */
-export async function readTemplate(path: string): Promise<{ header: string[]; rows: TemplateRow[] }> {
+/** Data lines of a downloaded template (its cells never hold a line break). */
+async function countDataLines(path: string): Promise<number> {
+  let lines = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  return Math.max(0, lines - 1);
+}
+
+/**
+ * Reads a downloaded template (header skipped), keeping at most `keep` rows
+ * spread evenly over it: every k-th row when the platform has k times more
+ * accounts than the files need, so the upload touches the whole id range.
+ */
+export async function readTemplate(path: string, keep = Number.POSITIVE_INFINITY): Promise<{ header: string[]; rows: TemplateRow[]; total: number }> {
+  const total = await countDataLines(path);
+  const stride = Math.max(1, Math.floor(total / keep));
   const rows: TemplateRow[] = [];
   let header: string[] = [];
+  let seen = 0;
   const parser = createReadStream(path).pipe(parse<string[], string[]>({ headers: false, ignoreEmpty: true }));
   for await (const cells of parser as AsyncIterable<string[]>) {
     if (header.length === 0) header = cells.map((c) => c.replace(/^\uFEFF/, ''));
-    else rows.push([cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]] as TemplateRow);
+    else if (seen++ % stride === 0 && rows.length < keep) rows.push([cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]] as TemplateRow);
   }
-  return { header, rows };
+  return { header, rows, total };
 }
 
 export type Change = 'ADD' | 'REPLACE' | 'UNCHANGED' | 'SKIPPED' | 'INVALID';

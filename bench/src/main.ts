@@ -41,7 +41,7 @@ interface Files {
 
 async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: BenchReport, runDir: string): Promise<DatabaseReport> {
   const database = await createBenchDatabase(dialect);
-  const accounts = accountsFor(opts.rows);
+  const accounts = opts.accounts ?? accountsFor(opts.rows);
   const out: DatabaseReport = {
     dialect,
     rows: opts.rows,
@@ -101,10 +101,10 @@ async function benchDatabase(dialect: Dialect, opts: BenchOptions, report: Bench
         }
         if (!files) {
           log(`${dialect}: generating the upload files from the template`);
-          const template = await readTemplate(templatePath);
-          const facts = accountFacts(accounts);
+          const template = await readTemplate(templatePath, opts.rows);
+          const facts = accountFacts(accounts, new Set(template.rows.map((r) => r[0])));
           files = {
-            templateRows: template.rows.length,
+            templateRows: template.total,
             upload: await writeUploadCsv(template, facts, opts.rows, join(database.dir, 'upload.csv')),
             lag: await writeUploadCsv(template, facts, opts.lagRows, join(database.dir, 'lag.csv')),
             small: await writeUploadCsv(template, facts, Math.min(opts.rows, SMALL_FILE_ROWS), join(database.dir, 'small.csv')),
