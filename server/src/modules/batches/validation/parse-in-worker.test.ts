@@ -7,8 +7,8 @@ import { ParseInWorker } from './parse-in-worker.js';
 
 const HEADER = TEMPLATE_HEADERS.join(',');
 
-async function collect(bytes: Readable, chunkRows = 2) {
-  const parsing = new ParseInWorker(bytes, { maxDataRows: 1_000, chunkRows });
+async function collect(bytes: Readable, chunkRows = 2, maxDataRows = 1_000) {
+  const parsing = new ParseInWorker(bytes, { maxDataRows, chunkRows });
   const chunks: { rowNumber: number; typedId: string; email: string; reason: string | null; name: string | null }[][] = [];
   try {
     for await (const packed of parsing) {
@@ -79,7 +79,7 @@ describe('ParseInWorker', () => {
     expect(err).not.toBeInstanceOf(FileRejection);
   });
 
-  it('parses file after file on its warm worker, two at once, and after one abandoned mid-file, carrying nothing over', { timeout: 60_000 }, async () => {
+  it('parses file after file on its warm worker, two at once, and beside and after one abandoned mid-file, carrying nothing over', { timeout: 60_000 }, async () => {
     const text = (id: string) => `${HEADER}\r\n${id},Shop,A,B,x@example.com,\r\n${id}b,,,,,\r\n`;
     const rows = (id: string) => [
       [
@@ -90,11 +90,16 @@ describe('ParseInWorker', () => {
     expect((await collect(file(text('acct_a')), 10)).chunks).toEqual(rows('acct_a'));
     const [b, c] = await Promise.all([collect(file(text('acct_b')), 10), collect(file(text('acct_c')), 10)]);
     expect([b.chunks, c.chunks]).toEqual([rows('acct_b'), rows('acct_c')]);
-    // Abandoned after its first chunk (a cancel): that worker is ended, the next file is whole.
-    const long = [HEADER, ...Array.from({ length: 5_000 }, (_, i) => `acct_${i},,,,,`)].join('\n');
-    const abandoned = new ParseInWorker(file(long, 50), { maxDataRows: 10_000, chunkRows: 100 });
+    // Abandoned after its first chunk (a cancel) while another file parses beside it in the same
+    // worker: the other file comes out whole, and so does the next one.
+    const long = (prefix: string) => [HEADER, ...Array.from({ length: 5_000 }, (_, i) => `${prefix}_${i},,,,,`)].join('\n');
+    const abandoned = new ParseInWorker(file(long('acct'), 50), { maxDataRows: 10_000, chunkRows: 100 });
+    const beside = collect(file(long('acct_beside'), 50), 100, 10_000);
     for await (const _ of abandoned) break;
     await abandoned.close();
+    const whole = (await beside).chunks.flat();
+    expect(whole).toHaveLength(5_000);
+    expect(whole.map((r) => r.typedId)).toEqual(Array.from({ length: 5_000 }, (_, i) => `acct_beside_${i}`));
     expect((await collect(file(text('acct_d')), 10)).chunks).toEqual(rows('acct_d'));
   });
 });

@@ -11,8 +11,9 @@ export interface ParseInWorkerOptions {
 
 const MAX_CHUNKS_IN_FLIGHT = 3;
 const READ_AHEAD_BYTES = 1024 * 1024;
-// Parsing holds a chunk, a few MB of text and fast-csv's buffers; far under this.
-const WORKER_HEAP_MB = 64;
+// A file being parsed holds one chunk (≤ 4 M characters), the read-ahead and fast-csv's buffers;
+// posted chunks leave the worker's heap. Several files at once stay far under this.
+const WORKER_HEAP_MB = 96;
 
 function startWorker(): Worker {
   const self = import.meta.url;
@@ -25,7 +26,7 @@ function startWorker(): Worker {
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
   });
   worker.on('exit', () => {
-    if (warm === worker) warm = null;
+    if (shared?.worker === worker) shared = null;
   });
   // A worker nobody listens to must not take the process down with an 'error' event.
   worker.on('error', () => undefined);
@@ -33,36 +34,38 @@ function startWorker(): Worker {
 }
 
 /**
- * One parse worker kept started between uploads: a thread's start (loading the pipeline's
- * modules) cost 0.1–0.8 s per upload, most of a small file's validation. The first upload of
- * the process starts it: started during the server's own start-up, one start on a loaded machine
- * did not finish (not explained; the first upload is where workers always started). A second upload while
- * one is parsing starts a worker of its own, which ends with its file unless the warm slot is free.
+ * One parse worker for the process, kept started between uploads and shared by uploads at the
+ * same time (each file a job of its own inside it):
+ * - a thread's start (loading the pipeline's modules) cost 0.1–0.8 s per upload, most of a small
+ *   file's validation;
+ * - a worker per upload cost each concurrent upload a V8 isolate (10–20 MB idle, more while
+ *   parsing) and a third busy thread on two cores, and one thread parses faster than one
+ *   validation inserts (4 s against 8 s per 500,000 rows), so two uploads do not wait on it.
+ * The first upload of the process starts it: started during the server's own start-up, one start
+ * on a loaded machine did not finish (not explained; the first upload is where workers always
+ * started). If it crashes, every file in it fails and the next upload starts a new one.
  */
-let warm: Worker | null = null;
+let shared: { worker: Worker; users: number } | null = null;
 let jobs = 0;
 
 function takeWorker(): Worker {
-  const worker = warm ?? startWorker();
-  warm = null;
-  worker.ref();
-  return worker;
+  if (!shared) shared = { worker: startWorker(), users: 0 };
+  shared.users += 1;
+  shared.worker.ref();
+  return shared.worker;
 }
 
-function giveBack(worker: Worker): void {
-  if (warm) {
-    void worker.terminate();
-    return;
-  }
+function release(worker: Worker): void {
+  if (shared?.worker !== worker) return; // it exited meanwhile
+  shared.users -= 1;
   // Idle, it must not keep the process alive.
-  worker.unref();
-  warm = worker;
+  if (shared.users === 0) worker.unref();
 }
 
-/** Ends the warm parse worker (shutdown). */
+/** Ends the shared parse worker (shutdown). */
 export async function stopParseWorker(): Promise<void> {
-  const worker = warm;
-  warm = null;
+  const worker = shared?.worker;
+  shared = null;
   await worker?.terminate();
 }
 
@@ -71,8 +74,8 @@ export async function stopParseWorker(): Promise<void> {
  * thread, fed with the upload's bytes from this thread; yields packed chunks
  * of prepared rows in file order. File-level problems end the iteration with
  * the worker's FileRejection; anything else (a crash, an exhausted heap) with
- * an Error. `close` ends the byte stream whatever the state, and hands the
- * worker back to be reused only if it finished the file cleanly (else ends it).
+ * an Error. `close` ends the byte stream whatever the state, tells the worker
+ * to drop the file if it had not finished it, and releases the worker.
  */
 export class ParseInWorker implements AsyncIterable<PackedRows> {
   /** Whether the file had a header row; known once the iteration ended normally. */
@@ -189,9 +192,9 @@ export class ParseInWorker implements AsyncIterable<PackedRows> {
     this.worker.off('message', this.onMessage);
     this.worker.off('error', this.onError);
     this.worker.off('exit', this.onExit);
-    // Closed mid-file (a cancel, an error on this side) or crashed, the worker may still be
-    // parsing or be broken: it is not reused.
-    if (clean) giveBack(this.worker);
-    else await this.worker.terminate();
+    // Closed mid-file (a cancel, an error on this side): the worker drops this file and goes on
+    // with the others. A crashed worker is gone already (its exit cleared the shared slot).
+    if (!clean && shared?.worker === this.worker) this.post({ t: 'cancel', job: this.job });
+    release(this.worker);
   }
 }

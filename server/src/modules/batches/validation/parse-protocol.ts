@@ -1,7 +1,7 @@
 import type { FileErrorCode, FileRejectionDetails } from '../pipeline/errors.js';
 import type { PackedRows } from './packed-rows.js';
 
-/** What the parse worker is started with (`workerData`): it then parses one file per `start`, one at a time. */
+/** What the parse worker is started with (`workerData`): it then parses one file per `start`, several at once. */
 export interface ParseWorkerData {
   /** The module to run: parse.worker.ts (or .js once compiled), as a file URL. */
   entry: string;
@@ -26,7 +26,9 @@ export type ToWorker =
   | { t: 'bytes'; job: number; data: Uint8Array }
   | { t: 'end'; job: number }
   /** One chunk taken: the worker may post another. */
-  | { t: 'ack'; job: number };
+  | { t: 'ack'; job: number }
+  /** The main thread gave up on this file (a cancel, an error on its side): stop parsing it, post nothing more. */
+  | { t: 'cancel'; job: number };
 
 /** Worker → main thread, per job in this order: `more`/`rows` any number of times, then one of `done`, `rejected`, `failed`. */
 export type ToMain =

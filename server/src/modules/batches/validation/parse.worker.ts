@@ -15,7 +15,8 @@ import type { ParseJobOptions, ToMain, ToWorker } from './parse-protocol.js';
  * main thread, are decoded, parsed, mapped to columns and checked row by row
  * (everything that does not need the account), and leave in packed chunks.
  * The thread outlives a file: it parses one file per `start` message, so an
- * upload does not pay a thread's start-up (parse-in-worker.ts keeps it warm).
+ * upload does not pay a thread's start-up (parse-in-worker.ts keeps it warm),
+ * and uploads at the same time share it, each file a job of its own.
  * Only pipeline modules are loaded here: no ORM, no app.
  */
 const port = parentPort;
@@ -27,12 +28,15 @@ const post = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage
 const MAX_CHUNK_CHARS = 4_000_000;
 
 interface Job {
-  id: number;
   receive(message: ToWorker): void;
+  cancel(): void;
 }
+
+const jobs = new Map<number, Job>();
 
 function startJob(options: ParseJobOptions): Job {
   const job = options.job;
+  let cancelled = false;
   // Bytes: one request at a time, buffered ahead up to the high-water mark, so
   // parsing goes on while the main thread is busy inside a chunk's transaction.
   const bytes = new Readable({
@@ -82,9 +86,13 @@ function startJob(options: ParseJobOptions): Job {
     },
   });
 
-  pipeline(bytes, createDecoder(), createRowParser({ maxDataRows: options.maxDataRows }), sink).then(
-    () => post({ t: 'done', job, headerSeen: columns !== null }),
+  const parsed = pipeline(bytes, createDecoder(), createRowParser({ maxDataRows: options.maxDataRows }), sink);
+  parsed.then(
+    () => {
+      if (!cancelled) post({ t: 'done', job, headerSeen: columns !== null });
+    },
     (err: unknown) => {
+      if (cancelled) return;
       if (err instanceof FileRejection) {
         post({
           t: 'rejected',
@@ -97,10 +105,9 @@ function startJob(options: ParseJobOptions): Job {
         post({ t: 'failed', job, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
     },
-  );
+  ).finally(() => jobs.delete(job));
 
   return {
-    id: job,
     receive(message) {
       if (message.t === 'bytes') bytes.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
       else if (message.t === 'end') bytes.push(null);
@@ -111,12 +118,28 @@ function startJob(options: ParseJobOptions): Job {
         go?.();
       }
     },
+    cancel() {
+      cancelled = true;
+      // Destroying the source ends the pipeline (its rejection is silenced above); a write
+      // waiting for an ack is released so the sink sees the end.
+      bytes.destroy();
+      const go = resume;
+      resume = null;
+      go?.();
+    },
   };
 }
 
-let current: Job | null = null;
 // The listener keeps the thread alive between files; the main thread unrefs an idle worker.
 port.on('message', (message: ToWorker) => {
-  if (message.t === 'start') current = startJob(message);
-  else if (current && message.job === current.id) current.receive(message);
+  if (message.t === 'start') {
+    jobs.set(message.job, startJob(message));
+    return;
+  }
+  const job = jobs.get(message.job);
+  if (!job) return; // a late message of a file that ended
+  if (message.t === 'cancel') {
+    jobs.delete(message.job);
+    job.cancel();
+  } else job.receive(message);
 });
