@@ -86,5 +86,16 @@ export function useReturnFocus<T extends HTMLElement>(): { trigger: RefObject<T 
 
 /** After an action made its own controls go away (approved, declined): the status says what happened. */
 export function focusBatchStatus(): void {
-  window.requestAnimationFrame(() => document.getElementById(BATCH_STATUS_ID)?.focus());
+  const focus = () => document.getElementById(BATCH_STATUS_ID)?.focus();
+  window.requestAnimationFrame(focus);
+  // The dialog's close and the page moving on (the answer updates the cached batch) can land after that
+  // frame, in either order: a closing <dialog> hands the focus back to its opener, which the move removes,
+  // leaving the focus on the body. Put back a focus lost on the way; one the user moved is left alone.
+  for (const ms of FOCUS_RECHECK_MS) {
+    window.setTimeout(() => {
+      if (!document.activeElement || document.activeElement === document.body) focus();
+    }, ms);
+  }
 }
+
+const FOCUS_RECHECK_MS = [100, 300, 1_000];
